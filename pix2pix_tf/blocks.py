@@ -1,0 +1,168 @@
+"""Downsample and upsample blocks of the pix2pix networks.
+
+Blocks are functions from a tensor to a tensor, so networks read top to bottom in
+the functional API. Every layer gets an explicit name, so weights and summaries
+stay readable and `.keras` files stay stable.
+"""
+
+import keras
+from keras import layers, ops
+
+NORMS = ("batch", "instance", "none")
+INFERENCE_MODES = ("standard", "paper")
+
+
+def conv_init():
+    """Weights ~ N(0, 0.02), as in the paper and the reference implementation."""
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class BatchNorm(layers.BatchNormalization):
+    """Batch normalization that can use batch statistics at inference.
+
+    pix2pix (Isola et al., 2017, section 3.3) runs the generator at test time with
+    the statistics of the test batch and with dropout on. Keras' own layer can only
+    do that with ``training=True``, which also overwrites the moving averages; this
+    layer normalises with batch statistics and leaves the moving averages alone.
+
+    Args:
+        batch_stats_at_inference: normalise with the batch's own statistics when
+            ``training`` is false.
+        **kwargs: as for `keras.layers.BatchNormalization`.
+    """
+
+    def __init__(self, batch_stats_at_inference=False, **kwargs):
+        super().__init__(**kwargs)
+        self.batch_stats_at_inference = batch_stats_at_inference
+
+    def call(self, inputs, training=None, mask=None):
+        if training or not self.batch_stats_at_inference:
+            return super().call(inputs, training=training, mask=mask)
+        # Upcast as the parent does: float16 moments overflow.
+        x = ops.cast(inputs, "float32")
+        mean, variance = ops.moments(x, axes=self._reduction_axes)
+        outputs = ops.batch_normalization(
+            x,
+            mean,
+            variance,
+            axis=self.axis,
+            offset=ops.cast(self.beta, "float32") if self.center else None,
+            scale=ops.cast(self.gamma, "float32") if self.scale else None,
+            epsilon=self.epsilon,
+        )
+        return ops.cast(outputs, self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "batch_stats_at_inference": self.batch_stats_at_inference}
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class Dropout(layers.Dropout):
+    """Dropout that can stay on at inference (the paper's source of noise).
+
+    Args:
+        active_at_inference: apply dropout when ``training`` is false too.
+        **kwargs: as for `keras.layers.Dropout`.
+    """
+
+    def __init__(self, rate, active_at_inference=False, **kwargs):
+        super().__init__(rate, **kwargs)
+        self.active_at_inference = active_at_inference
+
+    def call(self, inputs, training=False):
+        return super().call(inputs, training=bool(training) or self.active_at_inference)
+
+    def get_config(self):
+        return {**super().get_config(), "active_at_inference": self.active_at_inference}
+
+
+def set_inference_mode(model, mode):
+    """Chooses how ``model`` behaves when called with ``training=False``.
+
+    Args:
+        model: a network built from these blocks.
+        mode: ``"standard"`` (moving averages, no dropout: what most users expect)
+            or ``"paper"`` (batch statistics and dropout, as in pix2pix).
+    """
+    if mode not in INFERENCE_MODES:
+        raise ValueError(f"inference mode must be one of {INFERENCE_MODES}, got {mode!r}.")
+    paper = mode == "paper"
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, BatchNorm):
+            layer.batch_stats_at_inference = paper
+        elif isinstance(layer, Dropout):
+            layer.active_at_inference = paper
+
+
+def normalization(norm, name):
+    """The normalization layer for ``norm`` in {"batch", "instance", "none"}, or None."""
+    if norm == "batch":
+        # momentum 0.9 and epsilon 1e-5 match PyTorch's defaults used by the reference.
+        return BatchNorm(momentum=0.9, epsilon=1e-5, name=name)
+    if norm == "instance":
+        return layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
+    if norm == "none":
+        return None
+    raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+
+
+def downsample(x, filters, name, size=4, norm="batch", slope=0.2):
+    """Conv(stride 2) -> norm -> LeakyReLU: halves height and width.
+
+    Args:
+        x: input tensor (batch, height, width, channels).
+        filters: output channels.
+        name: prefix of the layer names.
+        size: kernel size.
+        norm: "batch", "instance" or "none".
+        slope: LeakyReLU negative slope.
+
+    Returns:
+        Tensor (batch, height / 2, width / 2, filters).
+    """
+    norm_layer = normalization(norm, f"{name}_norm")
+    x = layers.Conv2D(
+        filters,
+        size,
+        strides=2,
+        padding="same",
+        kernel_initializer=conv_init(),
+        use_bias=norm_layer is None,  # a norm's offset makes the bias redundant
+        name=f"{name}_conv",
+    )(x)
+    if norm_layer is not None:
+        x = norm_layer(x)
+    return layers.LeakyReLU(negative_slope=slope, name=f"{name}_lrelu")(x)
+
+
+def upsample(x, filters, name, size=4, norm="batch", dropout=0.0, seed=None):
+    """ConvTranspose(stride 2) -> norm -> dropout -> ReLU: doubles height and width.
+
+    Args:
+        x: input tensor (batch, height, width, channels).
+        filters: output channels.
+        name: prefix of the layer names.
+        size: kernel size.
+        norm: "batch", "instance" or "none".
+        dropout: dropout rate, 0 for none.
+        seed: seed of the dropout noise.
+
+    Returns:
+        Tensor (batch, 2 * height, 2 * width, filters).
+    """
+    norm_layer = normalization(norm, f"{name}_norm")
+    x = layers.Conv2DTranspose(
+        filters,
+        size,
+        strides=2,
+        padding="same",
+        kernel_initializer=conv_init(),
+        use_bias=norm_layer is None,
+        name=f"{name}_deconv",
+    )(x)
+    if norm_layer is not None:
+        x = norm_layer(x)
+    if dropout:
+        x = Dropout(dropout, seed=seed, name=f"{name}_dropout")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)

@@ -1,0 +1,144 @@
+"""Export of a trained generator as a self-contained SavedModel.
+
+The SavedModel needs only TensorFlow to run: `tf.saved_model.load(path)` and call
+one of its signatures. Inputs of any height and width are padded to a multiple of
+2**depth (by reflection) and the output is cropped back to the input's size.
+"""
+
+import json
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from pix2pix_tf import atomic
+from pix2pix_tf.blocks import set_inference_mode
+from pix2pix_tf.generators import UNetGenerator
+
+METADATA_FILE = "pix2pix_tf.json"
+FLOAT_ENDPOINT = "serve"
+UINT8_ENDPOINT = "serve_uint8"
+
+
+def any_size_generator(generator):
+    """A copy of ``generator`` that accepts any multiple of 2**depth, same weights."""
+    config = {**generator.get_config(), "image_size": None}
+    flexible = UNetGenerator.from_config(config)
+    flexible.set_weights(generator.get_weights())
+    return flexible
+
+
+def _mirror_indices(size, before, after):
+    """Indices of a mirror (reflect) padding of any length, even longer than ``size``."""
+    index = tf.range(-before, size + after)
+    period = tf.maximum(2 * (size - 1), 1)
+    index = tf.math.floormod(index, period)
+    return tf.where(index >= size, period - index, index)
+
+
+def pad_to_multiple(images, multiple):
+    """Mirror-pads (batch, h, w, c) images to heights and widths that are multiples.
+
+    The image stays centred, so a face keeps its place in the frame. Gathering
+    mirrored indices (rather than `tf.pad(mode="REFLECT")`) works for pads longer
+    than the image and converts to TFLite without TF ops.
+
+    Returns:
+        The padded images and the (top, left) offset of the original.
+    """
+    shape = tf.shape(images)
+    height, width = shape[1], shape[2]
+    pad_h = (multiple - height % multiple) % multiple
+    pad_w = (multiple - width % multiple) % multiple
+    top, left = pad_h // 2, pad_w // 2
+    padded = tf.gather(images, _mirror_indices(height, top, pad_h - top), axis=1)
+    padded = tf.gather(padded, _mirror_indices(width, left, pad_w - left), axis=2)
+    return padded, (top, left)
+
+
+def export_generator(generator, path, inference_mode="standard", tflite=False):
+    """Writes ``generator`` as a SavedModel with two any-size signatures.
+
+    Signatures:
+        ``serve``: float32 images in [-1, 1], (batch, height, width, in_channels)
+            -> float32 in [-1, 1], (batch, height, width, out_channels). Also the
+            ``serving_default``.
+        ``serve_uint8``: uint8 images in [0, 255] -> uint8 images.
+
+    Args:
+        generator: a `UNetGenerator` (or a `Pix2Pix`, whose generator is taken).
+        path: output directory; replaced atomically if it exists.
+        inference_mode: "standard" (moving averages, no dropout) or "paper"
+            (batch statistics and dropout, as in the paper).
+        tflite: also write ``model.tflite`` beside the SavedModel.
+
+    Returns:
+        The path of the SavedModel directory.
+
+    Example:
+        >>> export_generator(model.generator, "export/")
+        >>> served = tf.saved_model.load("export/")
+        >>> out = served.serve_uint8(tf.zeros((1, 200, 180, 3), tf.uint8))
+    """
+    generator = getattr(generator, "generator", generator)
+    flexible = any_size_generator(generator)
+    set_inference_mode(flexible, inference_mode)
+    multiple = 2**flexible.depth
+    channels = flexible.input_channels
+
+    def serve(images):
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        padded, (top, left) = pad_to_multiple(images, multiple)
+        generated = flexible(padded, training=False)
+        return generated[:, top : top + height, left : left + width, :]
+
+    def serve_uint8(images):
+        images = tf.cast(images, tf.float32) / 127.5 - 1.0
+        generated = serve(images)
+        return tf.cast(tf.round((tf.clip_by_value(generated, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
+
+    archive = keras.export.ExportArchive()
+    archive.track(flexible)
+    archive.add_endpoint(
+        FLOAT_ENDPOINT, serve, [tf.TensorSpec((None, None, None, channels), tf.float32)]
+    )
+    archive.add_endpoint(
+        UINT8_ENDPOINT, serve_uint8, [tf.TensorSpec((None, None, None, channels), tf.uint8)]
+    )
+    metadata = {
+        "format": "pix2pix_tf generator",
+        "generator": generator.get_config(),
+        "inference_mode": inference_mode,
+        "size_multiple": multiple,
+        "signatures": {
+            FLOAT_ENDPOINT: "float32 in [-1, 1] -> float32 in [-1, 1], any height and width",
+            UINT8_ENDPOINT: "uint8 in [0, 255] -> uint8, any height and width",
+        },
+    }
+    path = Path(path)
+    with atomic.directory(path) as tmp:
+        archive.write_out(str(tmp), verbose=False)
+        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
+        if tflite:
+            converter = tf.lite.TFLiteConverter.from_saved_model(
+                str(tmp), signature_keys=[FLOAT_ENDPOINT]
+            )
+            (tmp / "model.tflite").write_bytes(converter.convert())
+    return path
+
+
+def load_exported(path):
+    """Loads an exported generator with plain TensorFlow; clear error if it is not one."""
+    path = Path(path)
+    if not (path / "saved_model.pb").is_file():
+        raise FileNotFoundError(
+            f"{path} is not a SavedModel directory (no saved_model.pb). Pass the folder "
+            "written by `pix2pix-tf export` or `export_generator`."
+        )
+    return tf.saved_model.load(str(path))
+
+
+def read_metadata(path):
+    """The metadata that `export_generator` wrote beside the SavedModel, or {}."""
+    file = Path(path) / METADATA_FILE
+    return json.loads(file.read_text()) if file.is_file() else {}

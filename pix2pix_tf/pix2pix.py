@@ -1,0 +1,202 @@
+"""The trainable pix2pix model: a generator and a discriminator trained together."""
+
+import keras
+import tensorflow as tf
+
+from pix2pix_tf import metrics as quality
+from pix2pix_tf.blocks import INFERENCE_MODES, set_inference_mode
+from pix2pix_tf.losses import check_gan_mode, discriminator_loss, generator_gan_loss, l1_loss
+from pix2pix_tf.schedules import pix2pix_adam
+
+# PSNR of identical images is infinite; cap it so that means stay finite.
+PSNR_CAP_DB = 100.0
+
+
+def _loss_scale_for_precision(optimizer):
+    """Wraps ``optimizer`` for loss scaling when the global policy is mixed_float16."""
+    needs_scaling = keras.config.dtype_policy().name == "mixed_float16"
+    if needs_scaling and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class Pix2Pix(keras.Model):
+    """Conditional GAN for paired image-to-image translation (pix2pix).
+
+    Isola, Zhu, Zhou and Efros, "Image-to-Image Translation with Conditional
+    Adversarial Networks", CVPR 2017 (arXiv:1611.07004). The generator minimises
+    the GAN loss plus ``l1_weight`` times the L1 distance to the target; the
+    discriminator sees (input, target) and (input, generated) pairs.
+
+    Calling the model runs the generator, so `fit`, `evaluate`, `predict`,
+    callbacks and `tf.distribute` strategies work as for any Keras model.
+
+    Args:
+        generator: image-to-image network, e.g. `UNetGenerator`.
+        discriminator: network on ``[input, image]`` returning logits, e.g.
+            `PatchDiscriminator`.
+        l1_weight: lambda of the L1 term (100 in the paper).
+        gan_mode: "vanilla" (the paper) or "lsgan".
+        inference_mode: what ``training=False`` means for the generator:
+            "standard" (moving averages, no dropout) or "paper" (batch statistics
+            and dropout at test time, as in the paper).
+        **kwargs: passed to `keras.Model`.
+
+    Example:
+        >>> gen = UNetGenerator(image_size=(64, 64), depth=6, base_filters=8)
+        >>> disc = PatchDiscriminator(image_size=(64, 64), base_filters=8)
+        >>> model = Pix2Pix(gen, disc)
+        >>> model.compile()
+        >>> model.fit(train_pairs, validation_data=val_pairs, epochs=2)
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        l1_weight=100.0,
+        gan_mode="vanilla",
+        inference_mode="standard",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        check_gan_mode(gan_mode)
+        if inference_mode not in INFERENCE_MODES:
+            raise ValueError(
+                f"inference_mode must be one of {INFERENCE_MODES}, got {inference_mode!r}."
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.l1_weight = float(l1_weight)
+        self.gan_mode = gan_mode
+        self.inference_mode = inference_mode
+        set_inference_mode(generator, inference_mode)
+
+        self.loss_trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("g_total", "g_gan", "g_l1", "d")
+        }
+        self.quality_trackers = {
+            name: keras.metrics.Mean(name=name) for name in ("ssim", "psnr", "l1")
+        }
+        self.built = True  # both networks are functional models, built on construction
+
+    def call(self, inputs, training=None):
+        return self.generator(inputs, training=training)
+
+    @property
+    def metrics(self):
+        return [*self.loss_trackers.values(), *self.quality_trackers.values()]
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Configures training.
+
+        Args:
+            g_optimizer: optimizer of the generator; Adam(2e-4, beta_1=0.5) if None.
+            d_optimizer: optimizer of the discriminator; the same default.
+            **kwargs: passed to `keras.Model.compile` (e.g. ``jit_compile``,
+                ``steps_per_execution``); ``optimizer`` and ``loss`` are not used.
+        """
+        for unused in ("optimizer", "loss"):
+            if kwargs.pop(unused, None) is not None:
+                raise ValueError(
+                    f"Pix2Pix.compile takes g_optimizer and d_optimizer, not {unused}=."
+                )
+        self.g_optimizer = _loss_scale_for_precision(g_optimizer or pix2pix_adam())
+        self.d_optimizer = _loss_scale_for_precision(d_optimizer or pix2pix_adam())
+        # Build each optimizer on its own network's variables; Keras would
+        # otherwise build `self.optimizer` on both networks' variables.
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        # The generator's optimizer is `self.optimizer`, so that callbacks such as
+        # TensorBoard count steps with its `iterations`.
+        super().compile(optimizer=self.g_optimizer, auto_scale_loss=False, **kwargs)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        if config:
+            self.compile(
+                g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+                d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            )
+
+    def _pix2pix_losses(self, inputs, targets, generated, training):
+        real_logits = self.discriminator([inputs, targets], training=training)
+        fake_logits = self.discriminator([inputs, generated], training=training)
+        g_gan = generator_gan_loss(fake_logits, self.gan_mode)
+        g_l1 = l1_loss(targets, generated)
+        return {
+            "g_total": g_gan + self.l1_weight * g_l1,
+            "g_gan": g_gan,
+            "g_l1": g_l1,
+            "d": discriminator_loss(real_logits, fake_logits, self.gan_mode),
+        }
+
+    def train_step(self, data):
+        inputs, targets = data[:2]
+        # Gradients are summed over replicas, so each replica's mean loss is divided
+        # by their number: the update is that of the mean over the global batch.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            generated = self.generator(inputs, training=True)
+            losses = self._pix2pix_losses(inputs, targets, generated, training=True)
+            g_loss = self.g_optimizer.scale_loss(losses["g_total"] / replicas)
+            d_loss = self.d_optimizer.scale_loss(losses["d"] / replicas)
+        g_vars = self.generator.trainable_variables
+        d_vars = self.discriminator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
+        self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars))
+        for name, value in losses.items():
+            self.loss_trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.loss_trackers.items()}
+
+    def test_step(self, data):
+        inputs, targets = data[:2]
+        generated = self(inputs, training=False)
+        for name, value in self._pix2pix_losses(inputs, targets, generated, training=False).items():
+            self.loss_trackers[name].update_state(value)
+        scores = {
+            "ssim": quality.ssim(targets, generated),
+            "psnr": tf.minimum(quality.psnr(targets, generated), PSNR_CAP_DB),
+            "l1": quality.l1(targets, generated),
+        }
+        for name, value in scores.items():
+            self.quality_trackers[name].update_state(value)
+        return {tracker.name: tracker.result() for tracker in self.metrics}
+
+    def predict(self, x, inference_mode=None, **kwargs):
+        """Generates images; ``inference_mode`` overrides the model's for this call."""
+        if inference_mode is None or inference_mode == self.inference_mode:
+            return super().predict(x, **kwargs)
+        set_inference_mode(self.generator, inference_mode)
+        self.predict_function = None  # the traced function baked in the old mode
+        try:
+            return super().predict(x, **kwargs)
+        finally:
+            set_inference_mode(self.generator, self.inference_mode)
+            self.predict_function = None
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "l1_weight": self.l1_weight,
+            "gan_mode": self.gan_mode,
+            "inference_mode": self.inference_mode,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

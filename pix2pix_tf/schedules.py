@@ -1,0 +1,49 @@
+"""Learning-rate schedule of the pix2pix reference implementation."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Constant for ``constant_steps``, then linearly down to zero over ``decay_steps``.
+
+    The reference trains `n_epochs` at the initial rate and `n_epochs_decay` more
+    while decaying it linearly to zero ("linear" lr policy).
+
+    Args:
+        initial_learning_rate: rate of the constant phase (2e-4 in the paper).
+        constant_steps: optimizer steps at the initial rate.
+        decay_steps: optimizer steps of the decay; 0 keeps the rate constant.
+    """
+
+    def __init__(self, initial_learning_rate=2e-4, constant_steps=0, decay_steps=0):
+        if constant_steps < 0 or decay_steps < 0:
+            raise ValueError("constant_steps and decay_steps must be >= 0.")
+        self.initial_learning_rate = initial_learning_rate
+        self.constant_steps = constant_steps
+        self.decay_steps = decay_steps
+
+    def __call__(self, step):
+        lr = ops.convert_to_tensor(self.initial_learning_rate, "float32")
+        if not self.decay_steps:
+            return lr
+        past = ops.maximum(ops.cast(step, "float32") - self.constant_steps, 0.0)
+        return lr * ops.maximum(1.0 - past / float(self.decay_steps), 0.0)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "constant_steps": self.constant_steps,
+            "decay_steps": self.decay_steps,
+        }
+
+
+def pix2pix_adam(learning_rate=2e-4, constant_steps=0, decay_steps=0):
+    """Adam(lr 2e-4, beta_1 0.5) as in the paper, optionally with linear decay."""
+    schedule = (
+        ConstantThenLinearDecay(learning_rate, constant_steps, decay_steps)
+        if decay_steps
+        else learning_rate
+    )
+    return keras.optimizers.Adam(learning_rate=schedule, beta_1=0.5, beta_2=0.999)
