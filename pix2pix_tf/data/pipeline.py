@@ -1,0 +1,128 @@
+"""The `tf.data` input pipeline: from uint8 pairs to batches for `fit()`.
+
+Order of stages, and why:
+    cache (uint8, 4x smaller than float, decoded once)
+    -> shuffle (seeded, reshuffled each epoch)
+    -> augment with a per-element seed (reproducible, new each epoch)
+    -> batch -> prefetch.
+"""
+
+import tensorflow as tf
+
+from pix2pix_tf.data.transforms import (
+    PIX2PIX_JITTER_SCALE,
+    check_size,
+    random_jitter,
+    resize,
+    to_float,
+)
+
+
+def _check_int(value, name, minimum=1):
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+
+
+def _check_pairs(pairs):
+    spec = pairs.element_spec
+    if not isinstance(spec, tuple) or len(spec) != 2:
+        raise ValueError(
+            f"pairs must be a Dataset of (input, target) tuples, got elements {spec}; "
+            "build one with the functions in pix2pix_tf.data.sources."
+        )
+    for name, s in zip(("input", "target"), spec):
+        if not isinstance(s, tf.TensorSpec) or s.dtype != tf.uint8:
+            raise ValueError(
+                f"The {name} images must be uint8 tensors, got {s}; convert float images in "
+                "[-1, 1] with pix2pix_tf.data.transforms.to_uint8."
+            )
+        if s.shape.rank != 3 or s.shape[-1] is None:
+            raise ValueError(
+                f"The {name} images must be (H, W, C) with a known C, got shape {s.shape}; "
+                "fix C with pix2pix_tf.data.transforms.ensure_channels."
+            )
+
+
+def make_dataset(
+    pairs,
+    image_size=(256, 256),
+    batch_size=1,
+    training=True,
+    jitter=True,
+    flip=True,
+    shuffle_buffer=400,
+    cache=True,
+    seed=0,
+    drop_remainder=None,
+    jitter_scale=PIX2PIX_JITTER_SCALE,
+):
+    """Turns ``(input, target)`` uint8 pairs into float batches for training or evaluation.
+
+    Training applies the pix2pix augmentation (`random_jitter`); evaluation only
+    resizes to ``image_size``. Images come out as float32 in ``[-1, 1]``.
+
+    Args:
+        pairs: `tf.data.Dataset` of uint8 ``(input, target)`` images, shapes
+            ``(H, W, C_in)`` and ``(H, W, C_out)`` with known channel counts
+            (see `pix2pix_tf.data.sources`).
+        image_size: ``(height, width)`` of the outputs.
+        batch_size: images per batch.
+        training: shuffle and augment; otherwise keep the order and only resize.
+        jitter: in training, upscale by ``jitter_scale`` and random-crop back.
+        flip: in training, mirror pairs left-right with probability 0.5.
+        shuffle_buffer: size of the shuffle buffer in training; 0 or 1 keeps
+            the order (400 holds all of facades).
+        cache: keep decoded uint8 pairs in memory after the first epoch.
+        seed: int seed of the shuffle and the augmentation: the same seed gives
+            the same batches, epoch by epoch. None for a fresh random seed.
+        drop_remainder: drop a last, smaller batch; None means True in training
+            (every step sees ``batch_size`` images) and False in evaluation
+            (every image is scored).
+        jitter_scale: upscaling factor of the jitter, 286/256 in the paper.
+
+    Returns:
+        `tf.data.Dataset` of float32 ``(input, target)`` batches, shapes
+        ``(B, height, width, C_in)`` and ``(B, height, width, C_out)``.
+
+    Example:
+        >>> pairs = side_by_side_dataset("datasets/facades/train", direction="BtoA")
+        >>> train = make_dataset(pairs, batch_size=1, training=True)
+        >>> model.fit(train, epochs=200)
+    """
+    image_size = check_size(image_size, "image_size")
+    _check_int(batch_size, "batch_size")
+    _check_int(shuffle_buffer, "shuffle_buffer", minimum=0)
+    _check_pairs(pairs)
+    if drop_remainder is None:
+        drop_remainder = training
+    count = int(pairs.cardinality())
+    if drop_remainder and 0 <= count < batch_size:
+        raise ValueError(
+            f"The dataset holds {count} pairs, fewer than batch_size={batch_size}, so "
+            "drop_remainder leaves no batch; lower batch_size or pass drop_remainder=False."
+        )
+
+    ds = pairs.cache() if cache else pairs
+    if training:
+        if shuffle_buffer > 1:
+            ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        # One stateless seed per element; a new stream every epoch, the same streams
+        # for the same `seed`.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(
+            2, drop_remainder=True
+        )
+        scale = jitter_scale if jitter else 1.0
+
+        def augment(pair, element_seed):
+            inp, tar = to_float(pair[0]), to_float(pair[1])
+            return random_jitter(inp, tar, image_size, scale, flip=flip, seed=element_seed)
+
+        ds = tf.data.Dataset.zip(ds, seeds).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+
+        def prepare(inp, tar):
+            return resize(to_float(inp), image_size), resize(to_float(tar), image_size)
+
+        ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    return ds.prefetch(tf.data.AUTOTUNE)
