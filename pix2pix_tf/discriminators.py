@@ -76,7 +76,9 @@ class PatchDiscriminator(keras.Model):
         x = downsample(x, base_filters, "down1", norm="none", slope=slope)  # (bs, H/2, W/2, f)
         for i in range(1, n_layers):
             filters = base_filters * min(2**i, 8)
-            x = downsample(x, filters, f"down{i + 1}", norm=norm, slope=slope)  # (bs, H/2**(i+1), ..)
+            x = downsample(
+                x, filters, f"down{i + 1}", norm=norm, slope=slope
+            )  # (bs, H/2**(i+1), ..)
         # Two stride-1 convolutions with 1 pixel of padding, as in the reference.
         x = layers.ZeroPadding2D(1, name="pad1")(x)
         x = layers.Conv2D(
@@ -100,7 +102,11 @@ class PatchDiscriminator(keras.Model):
         x = layers.Conv2D(base_filters, 1, kernel_initializer=conv_init(), name="pixel1")(x)
         x = layers.LeakyReLU(negative_slope=slope, name="pixel1_lrelu")(x)
         x = layers.Conv2D(
-            base_filters * 2, 1, kernel_initializer=conv_init(), use_bias=norm == "none", name="pixel2"
+            base_filters * 2,
+            1,
+            kernel_initializer=conv_init(),
+            use_bias=norm == "none",
+            name="pixel2",
         )(x)
         norm_layer = normalization(norm, "pixel2_norm")
         if norm_layer is not None:

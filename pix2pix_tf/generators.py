@@ -85,7 +85,9 @@ class UNetGenerator(keras.Model):
         skips = []
         for i, f in enumerate(filters):
             outer_or_inner = i in (0, depth - 1)
-            x = downsample(x, f, f"down{i + 1}", norm="none" if outer_or_inner else norm, slope=slope)
+            x = downsample(
+                x, f, f"down{i + 1}", norm="none" if outer_or_inner else norm, slope=slope
+            )
             skips.append(x)  # (bs, H / 2**(i+1), W / 2**(i+1), f)
 
         for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):

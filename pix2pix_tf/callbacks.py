@@ -1,0 +1,154 @@
+"""Keras callbacks of a training run: sample grids, loss curves, safe checkpoints."""
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from pix2pix_tf import atomic, plots
+
+CHECKPOINT_STATE = "state.json"
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves an input / target / output grid of fixed examples after each epoch.
+
+    Args:
+        inputs: batch of inputs in [-1, 1] (the same examples every epoch, so the
+            grids show progress).
+        targets: the matching targets.
+        out_dir: folder of the PNGs (``epoch_0001.png``, ...).
+        every: save every this many epochs.
+    """
+
+    def __init__(self, inputs, targets, out_dir, every=1):
+        super().__init__()
+        self.inputs = np.asarray(inputs)
+        self.targets = np.asarray(targets)
+        self.out_dir = Path(out_dir)
+        self.every = every
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        outputs = self.model(self.inputs, training=False)
+        fig = plots.image_grid(
+            [self.inputs, self.targets, np.asarray(outputs)],
+            ["input", "target", "generated"],
+            suptitle=f"epoch {epoch + 1}",
+        )
+        plots.save_figure(fig, self.out_dir / f"epoch_{epoch + 1:04d}.png")
+
+
+def read_history_csv(path):
+    """The per-epoch logs that `keras.callbacks.CSVLogger` wrote, as name -> list."""
+    history = {}
+    if not Path(path).is_file():
+        return history
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            for key, value in row.items():
+                if key != "epoch" and value not in (None, ""):
+                    history.setdefault(key, []).append(float(value))
+    return history
+
+
+class LossCurvePlot(keras.callbacks.Callback):
+    """Redraws the loss-curve PNG after each epoch from the run's history CSV.
+
+    Put it after the `CSVLogger` in the callback list, so the epoch just ended
+    is in the file.
+    """
+
+    def __init__(self, history_csv, path):
+        super().__init__()
+        self.history_csv = history_csv
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        history = read_history_csv(self.history_csv)
+        if history:
+            plots.save_figure(plots.loss_curves(history), self.path)
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Saves the whole model (weights and both optimizers) after each epoch, atomically.
+
+    Each checkpoint is a new file, ``epoch_0005.keras``, written in full before
+    ``state.json`` points to it, and older files are removed only after that: a
+    crash at any moment leaves the last good checkpoint and a state that names it.
+
+    Args:
+        directory: folder of the checkpoints.
+        keep: how many recent checkpoints to keep.
+    """
+
+    def __init__(self, directory, keep=1):
+        super().__init__()
+        self.directory = Path(directory)
+        self.keep = keep
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"epoch_{epoch + 1:04d}.keras"
+        tmp = self.directory / f".{name}.{os.getpid()}.tmp.keras"
+        self.model.save(tmp)
+        os.replace(tmp, self.directory / name)
+        state = {
+            "epoch": epoch + 1,
+            "step": int(self.model.g_optimizer.iterations.numpy()),
+            "checkpoint": name,
+        }
+        atomic.write_json(self.directory / CHECKPOINT_STATE, state)
+        for old in sorted(self.directory.glob("epoch_*.keras"))[: -self.keep]:
+            old.unlink(missing_ok=True)
+
+
+def latest_checkpoint(directory):
+    """(path, state) of the newest complete checkpoint in ``directory``, or (None, None)."""
+    state_file = Path(directory) / CHECKPOINT_STATE
+    if not state_file.is_file():
+        return None, None
+    state = json.loads(state_file.read_text())
+    path = Path(directory) / state["checkpoint"]
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{state_file} names {path.name}, which is missing. Restore it, or delete "
+            f"{state_file} to start this run from scratch."
+        )
+    return path, state
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stops training with an explanation when a loss becomes NaN or infinite.
+
+    The last checkpoint stays as it was: it holds the weights of the last epoch
+    that ended with finite losses.
+    """
+
+    def __init__(self, checkpoint_dir=None):
+        super().__init__()
+        self.checkpoint_dir = checkpoint_dir
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {k: v for k, v in (logs or {}).items() if not math.isfinite(float(v))}
+        if not bad:
+            return
+        step = int(self.model.g_optimizer.iterations.numpy())
+        kept = (
+            f" The last good checkpoint is in {self.checkpoint_dir}." if self.checkpoint_dir else ""
+        )
+        raise FloatingPointError(
+            f"Non-finite loss at step {step} (epoch {self.epoch + 1}, batch {batch + 1}): "
+            f"{', '.join(f'{k}={v}' for k, v in bad.items())}. Likely causes: a learning rate "
+            "too high, float16 without loss scaling, or input images that are not in [-1, 1] "
+            f"(NaN or blank images in the data).{kept}"
+        )

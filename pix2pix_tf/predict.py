@@ -1,0 +1,46 @@
+"""Running an exported generator on image files of any size."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pix2pix_tf import atomic
+from pix2pix_tf.export import load_exported, read_metadata
+
+
+def read_image(path, channels):
+    """uint8 (H, W, channels) RGB or gray array of an image file; clear error if unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No image at {path}.")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR if channels == 3 else cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise ValueError(f"{path} is not an image OpenCV can read (empty, broken or unknown).")
+    if channels == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return image[..., None]
+
+
+def write_image(path, image):
+    """Writes a uint8 RGB or gray array as PNG, atomically."""
+    if image.shape[-1] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError(f"Could not encode an image of shape {image.shape} as PNG.")
+    atomic.write_bytes(path, encoded.tobytes())
+
+
+def predict_files(saved_model, images, out_dir):
+    """Translates each image file with an exported generator; returns the written paths."""
+    served = load_exported(saved_model)
+    channels = read_metadata(saved_model).get("generator", {}).get("input_channels", 3)
+    arrays = [read_image(p, channels) for p in images]  # read all first: fail before writing
+    written = []
+    for path, image in zip(images, arrays):
+        output = served.serve_uint8(image[None]).numpy()[0]
+        target = Path(out_dir) / f"{Path(path).stem}.png"
+        write_image(target, np.ascontiguousarray(output))
+        written.append(target)
+    return written

@@ -1,0 +1,388 @@
+"""A training run: config, models, data, callbacks and `fit`, in one run directory.
+
+The run directory holds everything a run writes::
+
+    config.json         the TrainConfig
+    checkpoints/        epoch_NNNN.keras and state.json (the resume point)
+    samples/            input / target / output grids per epoch, and test.png
+    logs/               TensorBoard
+    history.csv         per-epoch losses and validation metrics
+    loss_curve.png      the same as a picture
+    metrics.json        SSIM, PSNR and L1 on the test split, and timings
+    saved_model/        the exported generator (see `pix2pix_tf.export`)
+
+Running the same command again resumes from the last checkpoint.
+"""
+
+import dataclasses
+import json
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from pix2pix_tf import atomic, plots
+from pix2pix_tf.callbacks import (
+    LossCurvePlot,
+    RunCheckpoint,
+    SampleGrid,
+    StopOnNonFiniteLoss,
+    latest_checkpoint,
+)
+from pix2pix_tf.data.pipeline import make_dataset
+from pix2pix_tf.data.task_data import SYNTHETIC, task_pairs
+from pix2pix_tf.discriminators import PatchDiscriminator
+from pix2pix_tf.export import export_generator
+from pix2pix_tf.generators import UNetGenerator
+from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.schedules import pix2pix_adam
+from pix2pix_tf.tasks import get_task
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# Settings that may change between runs in one directory: training longer is resuming.
+RESUMABLE_CHANGES = ("steps", "epochs")
+
+
+def auto_depth(image_size, max_depth=8):
+    """The deepest U-Net (up to 8, the paper's) whose strides divide both sides."""
+    depth = 0
+    while depth < max_depth and all(s % 2 ** (depth + 1) == 0 for s in image_size):
+        depth += 1
+    if depth == 0:
+        raise ValueError(f"image_size {tuple(image_size)} must have even height and width.")
+    return depth
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Every setting of a training run; the defaults are the paper's.
+
+    Attributes:
+        task: task name (see `pix2pix_tf.tasks.TASKS`).
+        data: "synthetic" (built-in faces) or a folder.
+        image_size: (height, width) of training images.
+        batch_size: images per step (1 in the paper).
+        epochs: passes over the training split; ignored if ``steps`` is set.
+        steps: total optimizer steps, instead of epochs.
+        steps_per_epoch: steps between checkpoints and sample grids; one pass
+            over the training split if None.
+        seed: seed of weights, data order, jitter and dropout.
+        num_faces: synthetic people (80% train, 10% val, 10% test).
+        direction: "AtoB" or "BtoA" for side-by-side folders.
+        depth: U-Net depth; None for the deepest that fits (8 at 256x256).
+        base_filters: filters of the first generator and discriminator layers.
+        norm: "batch", "instance" or "none".
+        dropout: generator dropout rate.
+        disc_layers: PatchGAN stride-2 layers (3: 70x70 patches; 0: PixelGAN).
+        gan_mode: "vanilla" or "lsgan".
+        l1_weight: lambda of the L1 term.
+        learning_rate: Adam learning rate of both networks.
+        lr_decay_fraction: final fraction of training with the rate decayed
+            linearly to zero (0.5 in the reference implementation; 0 = none).
+        jitter: random resize-and-crop and flips in training.
+        inference_mode: "standard" or "paper" (see `Pix2Pix`).
+        precision: "float32", "mixed_bfloat16" or "mixed_float16".
+    """
+
+    task: str = "mugshot"
+    data: str = SYNTHETIC
+    image_size: tuple = (256, 256)
+    batch_size: int = 1
+    epochs: int = 200
+    steps: int | None = None
+    steps_per_epoch: int | None = None
+    seed: int = 0
+    num_faces: int = 1000
+    direction: str = "AtoB"
+    depth: int | None = None
+    base_filters: int = 64
+    norm: str = "batch"
+    dropout: float = 0.5
+    disc_layers: int = 3
+    gan_mode: str = "vanilla"
+    l1_weight: float = 100.0
+    learning_rate: float = 2e-4
+    lr_decay_fraction: float = 0.0
+    jitter: bool = True
+    inference_mode: str = "standard"
+    precision: str = "float32"
+
+    def __post_init__(self):
+        object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
+        get_task(self.task)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}.")
+        if self.steps is not None and self.steps < 1:
+            raise ValueError(f"steps must be at least 1, got {self.steps}.")
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
+        if not 0.0 <= self.lr_decay_fraction <= 1.0:
+            raise ValueError(f"lr_decay_fraction must be in [0, 1], got {self.lr_decay_fraction}.")
+
+    @property
+    def unet_depth(self):
+        return self.depth or auto_depth(self.image_size)
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, values):
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"Unknown settings in config: {sorted(unknown)}.")
+        return cls(**values)
+
+    @classmethod
+    def load(cls, run_dir):
+        path = Path(run_dir) / "config.json"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{run_dir} is not a run directory (no config.json). Pass the --out folder "
+                "of a `pix2pix-tf train` run."
+            )
+        return cls.from_json(json.loads(path.read_text()))
+
+
+def build_model(config):
+    """The compiled `Pix2Pix` model that ``config`` describes."""
+    keras.mixed_precision.set_global_policy(config.precision)
+    task = get_task(config.task)
+    generator = UNetGenerator(
+        image_size=config.image_size,
+        input_channels=task.input_channels,
+        output_channels=task.target_channels,
+        depth=config.unet_depth,
+        base_filters=config.base_filters,
+        norm=config.norm,
+        dropout=config.dropout,
+        seed=config.seed,
+        name="generator",
+    )
+    discriminator = PatchDiscriminator(
+        image_size=config.image_size,
+        input_channels=task.input_channels,
+        target_channels=task.target_channels,
+        base_filters=config.base_filters,
+        n_layers=config.disc_layers,
+        norm=config.norm,
+        name="discriminator",
+    )
+    model = Pix2Pix(
+        generator,
+        discriminator,
+        l1_weight=config.l1_weight,
+        gan_mode=config.gan_mode,
+        inference_mode=config.inference_mode,
+    )
+    return model
+
+
+def compile_model(model, config, total_steps):
+    decay_steps = round(total_steps * config.lr_decay_fraction)
+    optimizer = lambda: pix2pix_adam(config.learning_rate, total_steps - decay_steps, decay_steps)  # noqa: E731
+    model.compile(g_optimizer=optimizer(), d_optimizer=optimizer())
+
+
+def split_dataset(config, split, training=False):
+    """Batched float pairs of one split, and its number of pairs."""
+    task = get_task(config.task)
+    pairs = task_pairs(
+        task,
+        config.data,
+        split,
+        image_size=config.image_size,
+        seed=config.seed,
+        num_faces=config.num_faces,
+        direction=config.direction,
+    )
+    count = int(pairs.cardinality())
+    dataset = make_dataset(
+        pairs,
+        image_size=config.image_size,
+        batch_size=config.batch_size,
+        training=training,
+        jitter=config.jitter and training,
+        flip=task.flip,
+        seed=config.seed,
+    )
+    return dataset, count
+
+
+def schedule(config, train_count):
+    """(epochs, steps_per_epoch) for ``config`` on ``train_count`` training pairs."""
+    per_pass = max(1, train_count // config.batch_size)
+    steps_per_epoch = config.steps_per_epoch or per_pass
+    if config.steps is None:
+        return config.epochs, steps_per_epoch
+    steps_per_epoch = min(steps_per_epoch, config.steps)
+    return math.ceil(config.steps / steps_per_epoch), steps_per_epoch
+
+
+def _check_same_run(run_dir, config):
+    saved = TrainConfig.load(run_dir)
+    differences = {
+        key: (getattr(saved, key), getattr(config, key))
+        for key in saved.to_json()
+        if key not in RESUMABLE_CHANGES and getattr(saved, key) != getattr(config, key)
+    }
+    if differences:
+        shown = "; ".join(
+            f"{k}: {old!r} there, {new!r} now" for k, (old, new) in differences.items()
+        )
+        raise ValueError(
+            f"{run_dir} holds a run with other settings ({shown}). Use another --out folder, "
+            "or the same settings to resume it."
+        )
+
+
+def _fixed_batch(dataset, count=4):
+    inputs, targets = [], []
+    for x, y in dataset.unbatch().take(count):
+        inputs.append(x.numpy())
+        targets.append(y.numpy())
+    return np.stack(inputs), np.stack(targets)
+
+
+def train(config, run_dir, verbose="auto", extra_callbacks=()):
+    """Trains (or resumes) the run of ``config`` in ``run_dir`` with `Model.fit`.
+
+    Args:
+        config: a `TrainConfig`.
+        run_dir: the run directory (created if missing).
+        verbose: Keras progress output (``"auto"``, 0, 1 or 2).
+        extra_callbacks: more Keras callbacks.
+
+    Returns:
+        (model, metrics dict) after training, test evaluation and export.
+    """
+    run_dir = Path(run_dir)
+    _check_writable(run_dir)
+    if (run_dir / "config.json").is_file():
+        _check_same_run(run_dir, config)
+    atomic.write_json(run_dir / "config.json", config.to_json())
+    keras.utils.set_random_seed(config.seed)
+
+    train_data, train_count = split_dataset(config, "train", training=True)
+    val_data, _ = split_dataset(config, "val")
+    epochs, steps_per_epoch = schedule(config, train_count)
+
+    checkpoint_dir = run_dir / "checkpoints"
+    checkpoint, state = latest_checkpoint(checkpoint_dir)
+    if checkpoint is not None:
+        keras.mixed_precision.set_global_policy(config.precision)
+        model = keras.saving.load_model(checkpoint, safe_mode=True)
+        initial_epoch = state["epoch"]
+        where = f"epoch {initial_epoch}, step {state['step']}"
+        print(f"Resuming {run_dir} from {checkpoint.name} ({where}).")
+    else:
+        model = build_model(config)
+        compile_model(model, config, epochs * steps_per_epoch)
+        initial_epoch = 0
+
+    sample_inputs, sample_targets = _fixed_batch(val_data)
+    callbacks = [
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=initial_epoch > 0),
+        LossCurvePlot(run_dir / "history.csv", run_dir / "loss_curve.png"),
+        SampleGrid(sample_inputs, sample_targets, run_dir / "samples"),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+        StopOnNonFiniteLoss(checkpoint_dir),
+        RunCheckpoint(checkpoint_dir),
+        *extra_callbacks,
+    ]
+    started = time.perf_counter()
+    if initial_epoch < epochs:
+        model.fit(
+            train_data.repeat(),
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_data=val_data,
+            callbacks=callbacks,
+            shuffle=False,  # the pipeline shuffles, seeded
+            verbose=verbose,
+        )
+    train_seconds = time.perf_counter() - started
+    trained_steps = (epochs - initial_epoch) * steps_per_epoch
+
+    metrics = evaluate(model, config, grid_path=run_dir / "samples" / "test.png")
+    metrics.update(
+        {
+            "epochs": epochs,
+            "steps": epochs * steps_per_epoch,
+            "train_seconds_this_session": round(train_seconds, 2),
+            "train_images_per_second": round(trained_steps * config.batch_size / train_seconds, 3)
+            if trained_steps
+            else None,
+            "generator_parameters": model.generator.count_params(),
+            "discriminator_parameters": model.discriminator.count_params(),
+        }
+    )
+    atomic.write_json(run_dir / "metrics.json", metrics)
+    export_generator(model.generator, run_dir / "saved_model", inference_mode=config.inference_mode)
+    return model, metrics
+
+
+def evaluate(model, config, data=None, split="test", grid_path=None):
+    """SSIM, PSNR and L1 of ``model`` on a split, with the input-as-output baseline.
+
+    Args:
+        model: a trained `Pix2Pix`.
+        config: its `TrainConfig`.
+        data: another data source than the one it trained on, or None.
+        split: "train", "val" or "test".
+        grid_path: also write a grid of test examples to this PNG.
+
+    Returns:
+        Dict with the split's size and mean metrics.
+    """
+    if data is not None:
+        config = dataclasses.replace(config, data=str(data))
+    dataset, count = split_dataset(config, split)
+    results = model.evaluate(dataset, verbose=0, return_dict=True)
+    summary = {
+        "split": split,
+        "data": config.data,
+        "pairs": count,
+        "ssim": float(results["ssim"]),
+        "psnr": float(results["psnr"]),
+        "l1": float(results["l1"]),
+    }
+    if grid_path is not None:
+        inputs, targets = _fixed_batch(dataset)
+        outputs = model(inputs, training=False)
+        fig = plots.image_grid(
+            [inputs, targets, np.asarray(outputs)],
+            ["input", "target", "generated"],
+            suptitle=f"{config.task}: {split} split",
+        )
+        plots.save_figure(fig, grid_path)
+    return summary
+
+
+def load_trained(run_dir):
+    """(config, model) of the last checkpoint of a run directory."""
+    config = TrainConfig.load(run_dir)
+    checkpoint, _ = latest_checkpoint(Path(run_dir) / "checkpoints")
+    if checkpoint is None:
+        raise FileNotFoundError(f"{run_dir} has no checkpoint yet: train at least one epoch first.")
+    keras.mixed_precision.set_global_policy(config.precision)
+    return config, keras.saving.load_model(checkpoint, safe_mode=True)
+
+
+def _check_writable(run_dir):
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / ".write_test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise PermissionError(
+            f"Cannot write to the run directory {run_dir}: {error.strerror}. Choose another "
+            "--out folder or fix its permissions."
+        ) from None
