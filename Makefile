@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with Python 3.10+:
+#   make demo   train on the built-in synthetic faces; writes runs/demo/
+#   make test   the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_OUT ?= runs/demo
+
+.PHONY: demo test test-slow lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files, so each install reruns only when the package metadata changes.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,notebooks,dev]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/pix2pix-tf train --task mugshot --data synthetic --out $(DEMO_OUT) \
+		--image-size 64 --depth 6 --base-filters 32 --batch-size 4 --num-faces 1000 \
+		--steps 500 --steps-per-epoch 100 --lr 5e-4 --lr-decay 0.5
+	@echo "Open $(DEMO_OUT)/samples/test.png and $(DEMO_OUT)/loss_curve.png"
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+test-slow: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m slow
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check pix2pix_tf tests bench
+
+clean:
+	rm -rf $(VENV) runs
