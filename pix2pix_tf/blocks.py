@@ -6,6 +6,7 @@ stay readable and `.keras` files stay stable.
 """
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 NORMS = ("batch", "instance", "none")
@@ -72,6 +73,16 @@ class Dropout(layers.Dropout):
 
     def call(self, inputs, training=False):
         return super().call(inputs, training=bool(training) or self.active_at_inference)
+
+    # Keras does not save seed-generator states; without them a resumed run would
+    # replay the dropout masks of its first steps instead of continuing them.
+    def save_own_variables(self, store):
+        if self.rate > 0:
+            store["seed_generator_state"] = np.asarray(self.seed_generator.state)
+
+    def load_own_variables(self, store):
+        if self.rate > 0 and "seed_generator_state" in store.keys():
+            self.seed_generator.state.assign(store["seed_generator_state"])
 
     def get_config(self):
         return {**super().get_config(), "active_at_inference": self.active_at_inference}

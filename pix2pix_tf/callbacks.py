@@ -1,4 +1,4 @@
-"""Keras callbacks of a training run: sample grids, loss curves, safe checkpoints."""
+"""Keras callbacks of a training run: sample grids and GIFs, loss curves, safe checkpoints."""
 
 import csv
 import json
@@ -92,6 +92,11 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.directory = Path(directory)
         self.keep = keep
 
+    def on_train_begin(self, logs=None):
+        # A process killed while saving leaves its temporary file behind.
+        for stale in self.directory.glob(".epoch_*.tmp.keras"):
+            stale.unlink(missing_ok=True)
+
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"epoch_{epoch + 1:04d}.keras"
@@ -152,3 +157,45 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             "too high, float16 without loss scaling, or input images that are not in [-1, 1] "
             f"(NaN or blank images in the data).{kept}"
         )
+
+
+class SampleGif(keras.callbacks.Callback):
+    """Animates the model's outputs on fixed inputs through training, as a GIF.
+
+    Works for any model whose call maps inputs to images: a `Pix2Pix` (fixed
+    input images) or a `DCGAN` (fixed noise vectors). The first frame shows the
+    untrained model; the GIF is rewritten after each recorded epoch, so it can
+    be watched while training runs.
+
+    Args:
+        inputs: fixed batch fed to the model each time.
+        path: the GIF file.
+        title: title of each frame; the epoch is appended.
+        every: record every this many epochs.
+        columns: images per row of a frame.
+        seconds_per_frame: display time of each frame.
+    """
+
+    def __init__(self, inputs, path, title="samples", every=1, columns=8, seconds_per_frame=0.4):
+        super().__init__()
+        self.inputs = inputs
+        self.path = Path(path)
+        self.title = title
+        self.every = every
+        self.columns = columns
+        self.seconds_per_frame = seconds_per_frame
+        self.frames = []
+
+    def _record(self, label):
+        outputs = np.asarray(self.model(self.inputs, training=False))
+        fig = plots.image_mosaic(outputs, f"{self.title}, {label}", columns=self.columns)
+        self.frames.append(plots.figure_to_array(fig))
+        plots.save_gif(self.frames, self.path, self.seconds_per_frame)
+
+    def on_train_begin(self, logs=None):
+        if not self.frames:
+            self._record("before training")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self._record(f"epoch {epoch + 1}")

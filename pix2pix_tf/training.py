@@ -241,6 +241,16 @@ def _check_same_run(run_dir, config):
         )
 
 
+def truncate_history(path, epochs):
+    """Keeps the header and the first ``epochs`` rows of a history CSV, atomically."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    if len(lines) > epochs + 1:
+        atomic.write_text(path, "".join(lines[: epochs + 1]))
+
+
 def _fixed_batch(dataset, count=4):
     inputs, targets = [], []
     for x, y in dataset.unbatch().take(count):
@@ -280,6 +290,8 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         initial_epoch = state["epoch"]
         where = f"epoch {initial_epoch}, step {state['step']}"
         print(f"Resuming {run_dir} from {checkpoint.name} ({where}).")
+        # Epochs logged after the checkpoint will be trained again: drop their rows.
+        truncate_history(run_dir / "history.csv", initial_epoch)
     else:
         model = build_model(config)
         compile_model(model, config, epochs * steps_per_epoch)
@@ -298,7 +310,9 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     started = time.perf_counter()
     if initial_epoch < epochs:
         model.fit(
-            train_data.repeat(),
+            # The batch stream is a function of the seed alone; skipping what the
+            # checkpoint has seen continues it where an uninterrupted run would be.
+            train_data.repeat().skip(initial_epoch * steps_per_epoch),
             epochs=epochs,
             initial_epoch=initial_epoch,
             steps_per_epoch=steps_per_epoch,

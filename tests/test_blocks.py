@@ -75,3 +75,15 @@ def test_set_inference_mode_switches_every_layer_and_rejects_unknown():
     assert flags and all(flags)
     with pytest.raises(ValueError, match="inference mode"):
         set_inference_mode(model, "eval")
+
+
+def test_dropout_noise_continues_after_save_and_load(tmp_path):
+    x = keras.Input((64,))
+    model = keras.Model(x, Dropout(0.5, seed=3, name="drop")(x))
+    ones = np.ones((1, 64), "float32")
+    model(ones, training=True)  # advance the noise past its first mask
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(
+        np.asarray(loaded(ones, training=True)), np.asarray(model(ones, training=True))
+    )
