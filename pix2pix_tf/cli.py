@@ -6,6 +6,8 @@ Examples::
     pix2pix-tf evaluate runs/mugshot
     pix2pix-tf export runs/mugshot --out exported/mugshot --tflite
     pix2pix-tf predict exported/mugshot photo1.jpg photo2.png --out predictions/
+    pix2pix-tf prepare ~/selfies --out datasets/selfies --size 256
+    pix2pix-tf download facades --out datasets/facades --sha256 HEX
 """
 
 import argparse
@@ -167,6 +169,118 @@ def _predict(args):
     print(f"{len(written)} images written to {args.out}.")
 
 
+def _add_prepare(commands):
+    from pix2pix_tf.data.faces import EYE_DISTANCE, EYE_HEIGHT, FACE_MODES
+    from pix2pix_tf.data.prepare import FORMATS, KINDS
+
+    p = commands.add_parser(
+        "prepare",
+        help="turn raw photos, CelebA, NIST SD18 or A|B images into a ready dataset",
+        description="Cut and align faces, split train/val/test and write DIR/manifest.json. "
+        "Rerunning on the same input gives the same output (and returns at once).",
+    )
+    p.add_argument("sources", nargs="+", type=Path, help="source folder(s)")
+    p.add_argument("--out", required=True, type=Path, help="dataset folder (replaced whole)")
+    p.add_argument("--kind", default="auto", choices=KINDS, help="default: from the layout")
+    p.add_argument(
+        "--size",
+        nargs="+",
+        type=int,
+        default=[256, 256],
+        metavar=("H", "W"),
+        help="height and width of each face (one number for square), e.g. 320 256",
+    )
+    p.add_argument(
+        "--faces",
+        default="align",
+        choices=FACE_MODES,
+        help="align by the eyes (else the face box), crop by the face box, or none (resize)",
+    )
+    p.add_argument("--profiles", default="mirror", choices=("mirror", "keep"), help="NIST SD18")
+    p.add_argument("--channels", type=int, default=3, choices=(1, 3))
+    p.add_argument("--format", default="jpg", choices=FORMATS, dest="image_format")
+    p.add_argument("--seed", type=int, default=0, help="seed of the train/val/test split")
+    p.add_argument("--direction", default="AtoB", choices=("AtoB", "BtoA"), help="A|B sources")
+    p.add_argument("--eye-distance", type=float, default=EYE_DISTANCE, help="fraction of the width")
+    p.add_argument("--eye-height", type=float, default=EYE_HEIGHT, help="fraction of the height")
+    p.add_argument("--limit", type=int, help="only this many images (a quick trial)")
+    p.add_argument("--workers", type=int, default=1, help="processes cutting faces")
+    p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.set_defaults(run=_prepare)
+
+
+def _prepare(args):
+    import time
+
+    from pix2pix_tf.data.prepare import Settings, prepare
+
+    settings = Settings(
+        size=_image_size(args.size),
+        faces=args.faces,
+        profiles=args.profiles,
+        channels=args.channels,
+        image_format=args.image_format,
+        seed=args.seed,
+        direction=args.direction,
+        eye_distance=args.eye_distance,
+        eye_height=args.eye_height,
+        limit=args.limit,
+    )
+    started = time.perf_counter()
+    manifest = prepare(
+        args.sources,
+        args.out,
+        kind=args.kind,
+        settings=settings,
+        workers=args.workers,
+        force=args.force,
+        progress=sys.stderr.isatty(),
+    )
+    seconds = time.perf_counter() - started
+    if manifest.get("up_to_date"):
+        print(f"{args.out} is up to date (same input and settings); --force rebuilds it.")
+        return
+    summary = {k: manifest[k] for k in ("kind", "splits", "counts", "reasons") if k in manifest}
+    print(json.dumps(summary, indent=2))
+    print(
+        f"Prepared {manifest['counts']['written']} images in {seconds:.1f} s: {args.out} "
+        f"({len(manifest['skipped'])} skipped, listed in manifest.json)."
+    )
+
+
+def _add_download(commands):
+    from pix2pix_tf.data.download import DOWNLOADS
+
+    p = commands.add_parser(
+        "download",
+        help="download, verify (SHA-256) and extract a dataset archive",
+        description=f"Known datasets: {', '.join(DOWNLOADS)}; or give the URL of an archive.",
+    )
+    p.add_argument("dataset", help="a known dataset name or a URL")
+    p.add_argument("--out", required=True, type=Path, help="folder to extract to")
+    p.add_argument("--sha256", help="expected SHA-256 of the archive")
+    p.add_argument("--keep-archive", action="store_true")
+    p.set_defaults(run=_download)
+
+
+def _download(args):
+    import urllib.error
+
+    from pix2pix_tf.data.download import fetch
+
+    try:
+        out = fetch(
+            args.dataset,
+            args.out,
+            sha256=args.sha256,
+            keep_archive=args.keep_archive,
+            progress=sys.stderr.isatty(),
+        )
+    except urllib.error.URLError as error:
+        raise ValueError(f"could not download {args.dataset}: {error.reason}") from None
+    print(f"Verified and extracted to {out}.")
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="pix2pix-tf", description="Image-to-image translation of faces with pix2pix."
@@ -176,6 +290,8 @@ def parser():
     _add_evaluate(commands)
     _add_export(commands)
     _add_predict(commands)
+    _add_prepare(commands)
+    _add_download(commands)
     return p
 
 

@@ -4,14 +4,22 @@ A paired task reads (input, target) pairs from its source (front view ->
 profile). A self-supervised task derives its input from each photo, and the
 photo is the target (grayscale -> colour). Adding a task is one `register_task`
 call; see docs/overview.md.
+
+Photos come with their five face landmarks where the source knows them
+(synthetic faces, CelebA, prepared datasets), as float32 ``(5, 2)`` with NaN where
+unknown; tasks that place something on the face (`occlusion`) use them.
 """
 
 import dataclasses
 from collections.abc import Callable
 
+import numpy as np
 import tensorflow as tf
 
+from pix2pix_tf.data import degradations
 from pix2pix_tf.data.transforms import to_grayscale
+
+NO_LANDMARKS = float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +37,14 @@ class Task:
         make_input: for self-supervised tasks, ``fn(image, seed) -> input``: a
             uint8 (H, W, 3) photo and a [2] int32 seed to a uint8 (H, W,
             input_channels) input. TF ops only, so that it runs inside tf.data.
+        uses_landmarks: ``make_input`` is ``fn(image, seed, landmarks)``, with
+            float32 (5, 2) landmarks, NaN where the source does not know them.
+        has_mask: ``make_input`` returns ``(input, mask)``, a uint8 (H, W, 1)
+            mask of the pixels it changed, for evaluation (see `examples`).
+        make_train_target: ``fn(image, seed) -> target`` for the training split
+            only; evaluation still compares with the photo (Noise2Noise).
+        pair_photos: ``fn(photos, seed) -> examples`` for tasks whose input and
+            target are different photos; replaces ``make_input``.
     """
 
     name: str
@@ -38,25 +54,64 @@ class Task:
     paired: bool = False
     flip: bool = True
     make_input: Callable | None = None
+    uses_landmarks: bool = False
+    has_mask: bool = False
+    make_train_target: Callable | None = None
+    pair_photos: Callable | None = None
 
-    def pairs_from_images(self, images, seed=0):
+    def pairs_from_images(self, images, seed=0, training=False):
         """(input, target) pairs from a dataset of uint8 RGB photos.
 
         Each element gets its own seed, derived from ``seed`` and its position,
         so random inputs (occlusions, noise) are the same on every pass.
+
+        Args:
+            images: photos, or (photo, landmarks) tuples (see `examples`).
+            seed: int seed of the random inputs.
+            training: the pairs are for training (see `examples`).
+        """
+        return self.examples(images, seed, training).map(lambda e: (e["input"], e["target"]))
+
+    def examples(self, images, seed=0, training=False):
+        """Dicts of "input", "target" and, for tasks with a mask, "mask", from photos.
+
+        Args:
+            images: `tf.data.Dataset` of uint8 (H, W, 3) photos, or of (photo,
+                landmarks) tuples with float32 (5, 2) landmarks, NaN if unknown.
+            seed: int seed of the random inputs; element ``i`` gets ``(seed, i)``.
+            training: the examples are for training: tasks with
+                ``make_train_target`` use it for the target.
+
+        Returns:
+            `tf.data.Dataset` of dicts of uint8 tensors.
         """
         if self.paired:
             raise ValueError(
                 f"Task {self.name!r} needs paired data (input and target images), not single "
                 "photos. Use the synthetic data, a prepared dataset, or side-by-side A|B images."
             )
+        if not isinstance(images.element_spec, tuple):
+            images = images.map(lambda image: (image, tf.fill([5, 2], NO_LANDMARKS)))
+        if self.pair_photos is not None:
+            return self.pair_photos(images, seed)
 
-        def make_pair(index, image):
+        def make_example(index, photo):
+            image, landmarks = photo
             element_seed = tf.stack([tf.cast(seed, tf.int64), index])
             element_seed = tf.cast(element_seed % (2**31 - 1), tf.int32)
-            return self.make_input(image, element_seed), image
+            args = (
+                (image, element_seed, landmarks) if self.uses_landmarks else (image, element_seed)
+            )
+            made = self.make_input(*args)
+            example = {"input": made[0], "mask": made[1]} if self.has_mask else {"input": made}
+            example["target"] = image
+            if training and self.make_train_target is not None:
+                # An independent draw: the target must not share the input's noise.
+                target_seed = tf.random.experimental.stateless_fold_in(element_seed, 1)
+                example["target"] = self.make_train_target(image, target_seed)
+            return example
 
-        return images.enumerate().map(make_pair, num_parallel_calls=tf.data.AUTOTUNE)
+        return images.enumerate().map(make_example, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 TASKS = {}
@@ -66,8 +121,8 @@ def register_task(task):
     """Adds ``task`` to the registry and returns it; names must be new."""
     if task.name in TASKS:
         raise ValueError(f"A task named {task.name!r} is already registered.")
-    if not task.paired and task.make_input is None:
-        raise ValueError(f"Self-supervised task {task.name!r} needs make_input.")
+    if not task.paired and task.make_input is None and task.pair_photos is None:
+        raise ValueError(f"Self-supervised task {task.name!r} needs make_input (or pair_photos).")
     TASKS[task.name] = task
     return task
 
@@ -104,3 +159,123 @@ register_task(
         make_input=lambda image, seed: to_grayscale(image),
     )
 )
+
+
+def occlusion_task(kinds=degradations.OCCLUSIONS, name=None):
+    """The occlusion task with a chosen mix of occlusions (see `degradations.occlude`).
+
+    Each photo gets an occlusion drawn from its own seed: random over the
+    photos of a split, and the same on every pass, so that evaluation sees fixed
+    occlusions (`pix2pix_tf.data.task_data.masked_pairs` gives their masks).
+
+    Args:
+        kinds: occlusions drawn from, one per photo, among "mask", "blur",
+            "partial" and "full".
+        name: task name; "occlusion-<kind>-..." by default.
+
+    Returns:
+        A `Task`, not yet registered: pass it to `register_task`, or directly to
+        `pix2pix_tf.data.task_data.task_pairs`.
+    """
+    kinds = degradations.check_occlusions(kinds)
+    return Task(
+        name=name or "occlusion-" + "-".join(kinds),
+        description=f"face with an occlusion ({', '.join(kinds)}) -> the clean face",
+        flip=True,
+        make_input=lambda image, seed, landmarks: degradations.tf_occlude(
+            image, landmarks, seed, kinds
+        ),
+        uses_landmarks=True,
+        has_mask=True,
+    )
+
+
+def denoise_task(sigma=25.0, noise2noise=False, name=None):
+    """Denoising with Gaussian noise of ``sigma`` (0-255 units).
+
+    With ``noise2noise`` the training target is the photo with independent
+    noise (Noise2Noise, Lehtinen et al. 2018); evaluation compares with the clean photo.
+    """
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma!r}.")
+    noisy = lambda image, seed: degradations.gaussian_noise(image, sigma, seed)  # noqa: E731
+    what = "independently noisy face (Noise2Noise), scored on the clean face"
+    return Task(
+        name=name or ("noise2noise" if noise2noise else "denoise"),
+        description=f"noisy face (sigma {sigma:g}) -> " + (what if noise2noise else "clean face"),
+        make_input=noisy,
+        make_train_target=noisy if noise2noise else None,
+    )
+
+
+def superres_task(factor=4, name=None):
+    """Super-resolution: the photo reduced ``factor`` times and brought back up -> the photo."""
+    if not (isinstance(factor, int) and factor >= 2):
+        raise ValueError(f"factor must be an int >= 2, got {factor!r}.")
+    return Task(
+        name=name or "superres",
+        description=f"{factor}x downscaled face -> full size",
+        make_input=lambda image, seed: degradations.downscale(image, factor),
+    )
+
+
+def pair_with_other_people(photos, seed):
+    """Examples whose target is another photo of the same dataset: photo i -> photo i + k.
+
+    The shift ``k`` (1 to count - 1) is drawn from ``seed``, so every photo is the
+    input once and the target once, never its own.
+    """
+    count = int(photos.cardinality())
+    if count < 2:
+        raise ValueError(
+            "Pairing people needs a dataset of known size with at least 2 photos, got "
+            f"{'an unknown size' if count < 0 else count}."
+        )
+    shift = 1 + int(np.random.default_rng(int(seed)).integers(count - 1))
+    images = photos.map(lambda image, landmarks: image)
+    others = images.skip(shift).concatenate(images.take(shift))
+    return tf.data.Dataset.zip(images, others).map(lambda a, b: {"input": a, "target": b})
+
+
+register_task(occlusion_task(name="occlusion"))
+for _kind in degradations.OCCLUSIONS:
+    register_task(occlusion_task((_kind,)))
+register_task(
+    Task(
+        name="threshold",
+        description="three per-channel binary layers -> photo",
+        make_input=lambda image, seed: degradations.threshold_layers(image),
+    )
+)
+register_task(
+    Task(
+        name="contours",
+        description="contour lines of each colour channel at 50, 100, 150, 200 -> photo",
+        make_input=lambda image, seed: degradations.contour_lines(image),
+    )
+)
+register_task(
+    Task(
+        name="canny",
+        description="Canny edges -> photo",
+        input_channels=1,
+        make_input=lambda image, seed: degradations.tf_canny_edges(image),
+    )
+)
+register_task(
+    Task(
+        name="noise",
+        description="random noise -> face (what the generator learns by itself)",
+        make_input=lambda image, seed: degradations.uniform_noise(image, seed),
+    )
+)
+register_task(
+    Task(
+        name="average",
+        description="one person -> another person of the same split (converges to an average face)",
+        pair_photos=pair_with_other_people,
+    )
+)
+register_task(superres_task())
+register_task(denoise_task())
+register_task(denoise_task(noise2noise=True))

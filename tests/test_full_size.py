@@ -17,7 +17,9 @@ def test_paper_model_trains_and_exports_at_256(tmp_path):
     model.compile()
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (1, 256, 256, 3)).astype("float32")
-    history = model.fit(tf.data.Dataset.from_tensors((x, -x)).repeat(), steps_per_epoch=2, verbose=0)
+    history = model.fit(
+        tf.data.Dataset.from_tensors((x, -x)).repeat(), steps_per_epoch=2, verbose=0
+    )
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     export_generator(model.generator, tmp_path / "g")
     served = load_exported(tmp_path / "g")

@@ -17,8 +17,21 @@ pytestmark = pytest.mark.slow
 
 STEPS = 12
 ARGS = [
-    "train", "--task", "autoencoder", "--image-size", "32", "--num-faces", "20",
-    "--batch-size", "2", "--base-filters", "4", "--steps", str(STEPS), "--steps-per-epoch", "2",
+    "train",
+    "--task",
+    "autoencoder",
+    "--image-size",
+    "32",
+    "--num-faces",
+    "20",
+    "--batch-size",
+    "2",
+    "--base-filters",
+    "4",
+    "--steps",
+    str(STEPS),
+    "--steps-per-epoch",
+    "2",
 ]
 
 
@@ -53,7 +66,9 @@ def test_sigkill_at_random_points_then_resume_matches_uninterrupted(tmp_path):
     kills = 0
     for _ in range(3):
         before = saved_step(out)
-        process = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 240
         # Wait for progress past the last checkpoint, then kill at a random moment.
         while saved_step(out) <= before and process.poll() is None and time.monotonic() < deadline:

@@ -82,3 +82,130 @@ def test_paired_task_on_single_photos_explains():
     photos = tf.data.Dataset.from_tensors(tf.zeros((8, 8, 3), tf.uint8))
     with pytest.raises(ValueError, match="needs paired data"):
         get_task("mugshot").pairs_from_images(photos)
+
+
+# --- the face experiments' tasks ------------------------------------------------------------
+
+SELF_SUPERVISED = sorted(n for n, t in TASKS.items() if not t.paired)
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    """A flat folder of ten face photos: 8 train, 1 val, 1 test."""
+    from pix2pix_tf.data.synthetic import SyntheticFaces
+
+    folder = tmp_path_factory.mktemp("photos")
+    faces = SyntheticFaces(num_faces=10, image_size=(40, 32), seed=1)
+    for i in range(10):
+        write_png(folder / f"{i}.png", faces.front(i))
+    return str(folder)
+
+
+def test_every_experiment_task_is_registered():
+    expected = {"occlusion", "threshold", "contours", "canny", "noise", "average"}
+    expected |= {"superres", "denoise", "noise2noise"}
+    expected |= {f"occlusion-{k}" for k in ("mask", "blur", "partial", "full")}
+    assert expected <= set(TASKS)
+
+
+def check_pair(name, a, b):
+    task = get_task(name)
+    assert a.dtype == b.dtype == np.uint8
+    assert a.shape == b.shape[:2] + (task.input_channels,) and b.shape[-1] == 3
+    values = set(np.unique(a))
+    if name == "threshold":
+        assert values <= {0, 255} and len(values) == 2
+    if name == "contours":
+        assert values <= {0, 50, 100, 150, 200} and len(values) > 2
+    if name == "canny":
+        assert values <= {0, 255} and 0 < a.mean() < 128
+    if name == "denoise":
+        assert 15 < np.std(a.astype(int) - b) < 30  # sigma 25, clipped at 0 and 255
+    if name == "noise2noise":  # a noisy target in training: twice the variance
+        assert 15 < np.std(a.astype(int) - b) < 45
+    if name == "superres":
+        detail = lambda x: np.abs(np.diff(x.astype(int), axis=1)).mean()  # noqa: E731
+        assert detail(a) < detail(b)
+    if name.startswith("occlusion"):
+        changed = np.any(a != b, axis=-1)
+        assert 0 < changed.mean() < 0.9
+    if name == "noise":
+        assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 0.1
+    if name in ("autoencoder",):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", SELF_SUPERVISED)
+def test_task_on_synthetic_faces(name):
+    pairs = list(task_pairs(name, "synthetic", "val", image_size=(32, 32), num_faces=30))
+    assert len(pairs) == 3
+    for a, b in pairs:
+        check_pair(name, a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("name", SELF_SUPERVISED)
+def test_task_on_a_folder_of_photos(name, photo_folder):
+    pairs = list(task_pairs(name, photo_folder, "train").as_numpy_iterator())
+    assert len(pairs) == 8
+    for a, b in pairs:
+        check_pair(name, a, b)
+
+
+def test_average_pairs_each_person_with_another_of_the_split(photo_folder):
+    pairs = list(task_pairs("average", photo_folder, "train").as_numpy_iterator())
+    inputs = [a.tobytes() for a, _ in pairs]
+    targets = [b.tobytes() for _, b in pairs]
+    assert sorted(inputs) == sorted(targets)  # everyone is a target once
+    assert all(a != b for a, b in zip(inputs, targets))  # never their own
+    other = task_pairs("average", photo_folder, "train", seed=5).as_numpy_iterator()
+    other = [b.tobytes() for _, b in other]
+    assert other != targets  # the pairing is drawn from the seed
+
+
+def test_noise2noise_trains_on_noisy_targets_and_scores_on_clean_ones():
+    def first(split):
+        ((a, b),) = task_pairs("noise2noise", split=split, image_size=(32, 32), num_faces=10).take(
+            1
+        )
+        return a.numpy(), b.numpy()
+
+    noisy_in, noisy_target = first("train")
+    clean = next(iter(task_pairs("autoencoder", split="train", image_size=(32, 32), num_faces=10)))[
+        1
+    ]
+    assert 15 < np.std(noisy_target.astype(int) - clean.numpy()) < 30  # the target is noisy too
+    assert np.std(noisy_target.astype(int) - noisy_in) > 30  # with its own noise: 25 * sqrt(2)
+    _, val_target = first("val")
+    clean_val = next(
+        iter(task_pairs("autoencoder", split="val", image_size=(32, 32), num_faces=10))
+    )
+    np.testing.assert_array_equal(val_target, clean_val[1].numpy())
+
+
+def test_evaluation_occlusions_are_fixed_by_the_seed():
+    from pix2pix_tf.data.task_data import masked_pairs
+
+    def run(seed):
+        data = masked_pairs("occlusion", split="test", image_size=(32, 32), num_faces=20, seed=seed)
+        return [(a.numpy(), m.numpy()) for a, _, m in data]
+
+    first, again, other = run(0), run(0), run(1)
+    for (a, m), (a2, m2) in zip(first, again):
+        np.testing.assert_array_equal(a, a2)
+        np.testing.assert_array_equal(m, m2)
+    assert any(not np.array_equal(m, m2) for (_, m), (_, m2) in zip(first, other))
+    with pytest.raises(ValueError, match="has no mask"):
+        masked_pairs("colorization")
+
+
+def test_custom_occlusion_mix_and_options_are_checked():
+    from pix2pix_tf.tasks import occlusion_task
+
+    task = occlusion_task(("blur", "full"))
+    assert task.name == "occlusion-blur-full" and task.has_mask
+    ((a, b),) = task_pairs(task, split="val", image_size=(32, 32), num_faces=10).take(1)
+    assert a.shape == b.shape == (32, 32, 3)
+    with pytest.raises(ValueError, match="Occlusions must be among"):
+        occlusion_task(("scarf",))
+    with pytest.raises(ValueError, match="Unknown data options"):
+        task_pairs("occlusion", num_face=10)

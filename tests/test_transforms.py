@@ -216,3 +216,18 @@ def test_channels_and_crop_property(shape, channels, size):
     assert converted.shape == shape[:2] + (channels,)
     assert converted.dtype == tf.uint8
     assert T.center_crop_or_resize(converted, size).shape == size + (channels,)
+
+
+def test_with_luminance_takes_brightness_from_gray_and_colour_from_the_guess():
+    from pix2pix_tf.data.transforms import with_luminance
+
+    rng = np.random.default_rng(0)
+    guess = rng.uniform(-0.5, 0.5, (2, 8, 8, 3)).astype("float32")
+    gray = rng.uniform(-0.4, 0.4, (2, 8, 8, 1)).astype("float32")
+    out = with_luminance(guess, gray).numpy()
+    luma = out @ np.array([0.2989, 0.5870, 0.1140], "float32")
+    np.testing.assert_allclose(luma, gray[..., 0], atol=1e-3)
+    # Colour differences between channels are the guess's.
+    np.testing.assert_allclose(out[..., 0] - out[..., 1], guess[..., 0] - guess[..., 1], atol=1e-5)
+    with pytest.raises(ValueError, match="RGB and a gray"):
+        with_luminance(gray, guess)

@@ -108,6 +108,31 @@ def to_grayscale(image):
     return ensure_channels(image, 1)
 
 
+def with_luminance(colour, gray):
+    """The colours of ``colour`` on the brightness of ``gray``: luma replaced, chroma kept.
+
+    The usual last step of colorization: the network's guess gives the colour,
+    the grayscale input keeps its own sharp detail. Each pixel is shifted by
+    the same amount in R, G and B, which changes its luma by exactly that amount
+    and leaves its colour differences alone.
+
+    Args:
+        colour: ``(..., H, W, 3)`` float image in [-1, 1].
+        gray: ``(..., H, W, 1)`` float image in [-1, 1].
+
+    Returns:
+        float32 ``(..., H, W, 3)`` in [-1, 1].
+    """
+    colour = tf.convert_to_tensor(colour, tf.float32)
+    gray = tf.convert_to_tensor(gray, tf.float32)
+    if colour.shape[-1] != 3 or gray.shape[-1] != 1:
+        raise ValueError(
+            f"with_luminance takes an RGB and a gray image, got {colour.shape} and {gray.shape}."
+        )
+    luma = tf.reduce_sum(colour * tf.constant(_LUMA_WEIGHTS, tf.float32), axis=-1, keepdims=True)
+    return tf.clip_by_value(colour + (gray - luma), -1.0, 1.0)
+
+
 def ensure_channels(image, channels):
     """Converts an image to ``channels`` channels (1 or 3).
 

@@ -1,0 +1,508 @@
+"""`pix2pix-tf prepare`: a raw source turned into a ready dataset.
+
+The output is the layout `pix2pix_tf.data.task_data` reads as "prepared"::
+
+    DIR/train/*.jpg, DIR/val/*.jpg, DIR/test/*.jpg
+                        face crops, or input|target side by side for paired sources
+    DIR/manifest.json   source, settings, counts per split and per outcome, every
+                        skipped file with its reason
+    DIR/landmarks.json  "split/name" -> five landmarks in output pixels
+    DIR/attributes.json CelebA attributes of each output, where the source has them
+
+Photos are cut and aligned with `pix2pix_tf.data.faces.cut_face`. The dataset is
+built in a temporary folder and swapped in whole, so a crash never leaves half a
+dataset; the same input and settings give the same bytes, and a rerun on an
+unchanged input returns at once.
+
+Example:
+    >>> manifest = prepare(["photos/"], "datasets/me", size=(256, 256))
+    >>> manifest["counts"]
+    {'aligned': 281, 'cropped': 12, 'skipped': 7, ...}
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import dataclasses
+import functools
+import hashlib
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pix2pix_tf import atomic
+from pix2pix_tf.data import celeba, nist
+from pix2pix_tf.data.faces import EYE_DISTANCE, EYE_HEIGHT, FACE_MODES, cut_face
+from pix2pix_tf.data.sources import DIRECTIONS, list_images, split_paths
+
+KINDS = ("auto", "folder", "celeba", "nist", "side-by-side")
+FORMATS = ("jpg", "png")
+SPLITS = ("train", "val", "test")
+SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
+MANIFEST = "manifest.json"
+LANDMARKS = "landmarks.json"
+ATTRIBUTES = "attributes.json"
+MANIFEST_VERSION = 1
+_JPEG_QUALITY = 95
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How `prepare` cuts and writes; recorded in the manifest."""
+
+    size: tuple = (256, 256)
+    faces: str = "align"
+    profiles: str = "mirror"
+    channels: int = 3
+    image_format: str = "jpg"
+    seed: int = 0
+    direction: str = "AtoB"
+    eye_distance: float = EYE_DISTANCE
+    eye_height: float = EYE_HEIGHT
+    limit: int | None = None
+
+    def __post_init__(self):
+        size = tuple(int(s) for s in self.size)
+        object.__setattr__(self, "size", size)
+        if len(size) != 2 or min(size) < 8:
+            raise ValueError(f"size must be (height, width) of at least 8 pixels, got {size}.")
+        if self.faces not in FACE_MODES:
+            raise ValueError(f"faces must be one of {FACE_MODES}, got {self.faces!r}.")
+        if self.profiles not in nist.PROFILE_MODES:
+            raise ValueError(
+                f"profiles must be one of {nist.PROFILE_MODES}, got {self.profiles!r}."
+            )
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 (gray) or 3 (RGB), got {self.channels!r}.")
+        if self.image_format not in FORMATS:
+            raise ValueError(f"image_format must be one of {FORMATS}, got {self.image_format!r}.")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {self.direction!r}.")
+        if not 0 < self.eye_distance < 1 or not 0 < self.eye_height < 1:
+            raise ValueError("eye_distance and eye_height are fractions of the image, in (0, 1).")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be a positive number of images, got {self.limit}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Item:
+    """One output file to make: where it goes and what it is made from."""
+
+    split: str
+    name: str  # output file name without extension
+    sources: tuple  # 1 photo or A|B image, or (front, profile)
+    shown: str  # the source as reported in the manifest
+    landmarks: tuple | None = None
+    mirror: bool = False
+
+
+def detect_kind(path):
+    """The kind of a raw source folder: "celeba", "nist", "side-by-side" or "folder".
+
+    Side-by-side is recognised by pix2pix's split folders (``train/`` ...) of
+    images at least 1.5 times as wide as high, or by a paired prepared dataset's manifest.
+    """
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"Source {path!r} does not exist or is not a folder.")
+    if celeba.is_celeba(path):
+        return "celeba"
+    if nist.is_nist(path):
+        return "nist"
+    if any(os.path.isdir(os.path.join(path, s)) for s in SPLITS):
+        if (_read_manifest(path) or {}).get("paired"):
+            return "side-by-side"
+        sample = [cv2.imread(p, cv2.IMREAD_GRAYSCALE) for p in list_images(path)[:5]]
+        if all(x is not None and x.shape[1] >= 1.5 * x.shape[0] for x in sample):
+            return "side-by-side"
+    return "folder"
+
+
+# --- what to make -------------------------------------------------------------------------
+
+
+def _stems(paths, root):
+    """Output names from paths under ``root``: sub-folders joined with "__", unique."""
+    relative = [os.path.relpath(p, root) for p in paths]
+    stems = [os.path.splitext(r)[0].replace(os.sep, "__") for r in relative]
+    counts = collections.Counter(stems)
+    # a.jpg and a.png in one folder: the extension keeps them apart.
+    return [
+        s if counts[s] == 1 else s + "_" + os.path.splitext(r)[1].lstrip(".").lower()
+        for s, r in zip(stems, relative)
+    ], relative
+
+
+def _folder_items(sources, settings):
+    items = []
+    for number, root in enumerate(sources):
+        paths = list_images(root)
+        names, shown = _stems(paths, root)
+        prefix = f"{number}-" if len(sources) > 1 else ""
+        for path, name, rel in zip(paths, names, shown):
+            items.append((path, prefix + name, os.path.join(os.path.basename(root), rel)))
+    splits = split_paths(range(len(items)), SPLIT_FRACTIONS, seed=settings.seed)
+    made = []
+    for split, indices in zip(SPLITS, splits):
+        for i in indices:
+            path, name, shown = items[i]
+            made.append(_Item(split, name, (path,), shown))
+    return made, {}
+
+
+def _celeba_items(root, settings):
+    data = celeba.load_celeba(root)
+    made, attributes = [], {}
+    for split in SPLITS:
+        for file in data.split_files(split, settings.seed):
+            marks = data.landmarks.get(file)
+            name = os.path.splitext(file)[0]
+            made.append(
+                _Item(
+                    split,
+                    name,
+                    (os.path.join(data.image_folder, file),),
+                    file,
+                    None if marks is None else tuple(map(tuple, marks.tolist())),
+                )
+            )
+            if file in data.attributes:
+                attributes[f"{split}/{name}"] = "".join(
+                    "1" if v else "0" for v in data.attributes[file]
+                )
+    extra = {"partition": "official" if data.partition is not None else "by file"}
+    if attributes:
+        extra["attributes"] = {"names": data.attribute_names, "files": attributes}
+    return made, extra
+
+
+def _nist_items(root, settings):
+    index = nist.scan(root, settings.profiles)
+    made = []
+    for split in SPLITS:
+        for pair in nist.split_pairs(index.pairs, split, settings.seed):
+            name = os.path.splitext(os.path.basename(pair.front))[0]
+            shown = os.path.relpath(pair.front, root)
+            made.append(_Item(split, name, (pair.front, pair.profile), shown, mirror=pair.mirror))
+    return made, {"nist": index.counts()}
+
+
+def _side_by_side_items(root, settings):
+    made = []
+    has_splits = any(os.path.isdir(os.path.join(root, s)) for s in SPLITS)
+    if has_splits:
+        for split in SPLITS:
+            folder = os.path.join(root, split)
+            if os.path.isdir(folder):
+                paths = list_images(folder)
+                names, shown = _stems(paths, folder)
+                made += [
+                    _Item(split, n, (p,), f"{split}/{s}") for p, n, s in zip(paths, names, shown)
+                ]
+    else:
+        paths = list_images(root)
+        names, shown = _stems(paths, root)
+        for split, indices in zip(
+            SPLITS, split_paths(range(len(paths)), SPLIT_FRACTIONS, settings.seed)
+        ):
+            made += [_Item(split, names[i], (paths[i],), shown[i]) for i in indices]
+    return made, {"splits_from": "source folders" if has_splits else "by file"}
+
+
+# --- making one output --------------------------------------------------------------------
+
+
+def read_rgb(path):
+    """An image file as uint8 RGB, or None if OpenCV cannot decode it (EXIF rotation applied)."""
+    data = np.fromfile(path, np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _encode(image, settings):
+    if settings.channels == 1:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    else:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    if settings.image_format == "jpg":
+        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
+    else:
+        ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode an image.")
+    return data.tobytes()
+
+
+def _cut(image, settings, role, landmarks=None):
+    return cut_face(
+        image,
+        settings.size,
+        mode=settings.faces,
+        landmarks=landmarks,
+        profile=role == "profile",
+        eye_distance=settings.eye_distance,
+        eye_height=settings.eye_height,
+    )
+
+
+def _make(item, kind, settings):
+    """(file bytes or None, {role: (status, reason)}, landmarks) of one item."""
+    images = [read_rgb(p) for p in item.sources]
+    if kind == "nist":
+        roles = ("front", "profile")
+    elif kind == "side-by-side":
+        roles = ("pair",)
+    else:
+        roles = ("photo",)
+    if any(image is None for image in images):
+        return None, {r: ("skipped", "unreadable image") for r in roles}, None
+
+    if kind == "side-by-side":
+        (image,) = images
+        half = image.shape[1] // 2
+        a, b = image[:, :half], image[:, half:]
+        if settings.direction == "BtoA":
+            a, b = b, a
+        cuts = [cut_face(x, settings.size, mode="none") for x in (a, b)]
+        output = np.concatenate([c.image for c in cuts], axis=1)
+        return _encode(output, settings), {"pair": ("resized", None)}, None
+
+    if kind == "nist":
+        front, profile = images
+        if item.mirror:
+            profile = np.ascontiguousarray(profile[:, ::-1])
+        cuts = {
+            "front": _cut(front, settings, "front"),
+            "profile": _cut(profile, settings, "profile"),
+        }
+        outcome = {r: (c.status, c.reason) for r, c in cuts.items()}
+        if any(c.image is None for c in cuts.values()):
+            return None, outcome, None
+        output = np.concatenate([cuts["front"].image, cuts["profile"].image], axis=1)
+        return _encode(output, settings), outcome, cuts["front"].landmarks
+
+    cut = _cut(images[0], settings, "photo", item.landmarks)
+    outcome = {"photo": (cut.status, cut.reason)}
+    if cut.image is None:
+        return None, outcome, None
+    return _encode(cut.image, settings), outcome, cut.landmarks
+
+
+# --- the whole dataset --------------------------------------------------------------------
+
+
+def source_digest(paths, roots):
+    """SHA-256 over the names (relative to their root) and bytes of the source files."""
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(paths.get(root, ())):
+            digest.update(os.path.relpath(path, root).encode("utf-8") + b"\0")
+            with open(path, "rb") as f:
+                for block in iter(lambda f=f: f.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def _source_files(items, kind, roots):
+    """Every file the output depends on, by root: the images and the text files."""
+    files = collections.defaultdict(set)
+    for item in items:
+        for path in item.sources:
+            root = next(r for r in roots if _inside(path, r))
+            files[root].add(path)
+            if kind == "nist":
+                txt = os.path.splitext(path)[0] + ".txt"
+                if os.path.isfile(txt):
+                    files[root].add(txt)
+    if kind == "celeba":
+        files[roots[0]].update(os.path.abspath(p) for p in celeba.load_celeba(roots[0]).text_files)
+    return files
+
+
+def _inside(path, folder):
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _check_out(out, sources):
+    for source in sources:
+        if _inside(out, source) or _inside(source, out):
+            raise ValueError(
+                f"--out {out} and the source {source} overlap; write the dataset to a folder "
+                "outside the source (the rebuild would otherwise replace or read itself)."
+            )
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"--out {out} is a file; give a folder for the dataset.")
+    if os.path.isdir(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, MANIFEST)):
+        raise ValueError(
+            f"{out} exists and is not a dataset made by prepare (no {MANIFEST}); choose a new "
+            "or empty folder so that nothing in it is replaced."
+        )
+
+
+def prepare(
+    sources,
+    out,
+    kind="auto",
+    settings=None,
+    workers=1,
+    force=False,
+    progress=True,
+    **options,
+):
+    """Turns raw sources into a prepared dataset in ``out``; returns its manifest.
+
+    Args:
+        sources: one folder, or several folders of photos that make one dataset.
+        out: the dataset folder; replaced whole when the build succeeds.
+        kind: "auto" (from the layout), "folder" (any photos), "celeba", "nist"
+            or "side-by-side" (pix2pix A|B images).
+        settings: a `Settings`; or pass its fields as keyword arguments
+            (``size=(320, 256)``, ``faces="crop"``, ...).
+        workers: processes cutting faces in parallel; 1 runs in this one.
+        force: rebuild even if ``out`` was made from the same input and settings.
+        progress: show a progress bar.
+
+    Returns:
+        The manifest dict (also written to ``out/manifest.json``), with
+        ``"up_to_date": True`` added when nothing had to be done.
+    """
+    if settings is None:
+        settings = Settings(**options)
+    elif options:
+        settings = dataclasses.replace(settings, **options)
+    sources = [os.fspath(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+    if not sources:
+        raise ValueError("Give at least one source folder.")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}.")
+    kinds = {detect_kind(s) for s in sources}
+    if kind == "auto":
+        if len(kinds) > 1:
+            raise ValueError(
+                f"The sources are of different kinds ({sorted(kinds)}); prepare each alone."
+            )
+        kind = kinds.pop()
+    if kind != "folder" and len(sources) > 1:
+        raise ValueError(f"A {kind} source is one folder; got {len(sources)}.")
+    out = os.fspath(out)
+    _check_out(out, sources)
+
+    if kind == "folder":
+        items, extra = _folder_items(sources, settings)
+    elif kind == "celeba":
+        items, extra = _celeba_items(sources[0], settings)
+    elif kind == "nist":
+        items, extra = _nist_items(sources[0], settings)
+    else:
+        items, extra = _side_by_side_items(sources[0], settings)
+    if settings.limit is not None:
+        # The first names, whatever their split, so that every split keeps its share.
+        first = set(sorted(range(len(items)), key=lambda i: items[i].name)[: settings.limit])
+        items = [item for i, item in enumerate(items) if i in first]
+    if not items:
+        raise ValueError(f"Nothing to prepare in {', '.join(sources)}.")
+
+    roots = [os.path.abspath(s) for s in sources]
+    items = [
+        dataclasses.replace(i, sources=tuple(os.path.abspath(p) for p in i.sources)) for i in items
+    ]
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "kind": kind,
+        "sources": roots,
+        "source_digest": source_digest(_source_files(items, kind, roots), roots),
+        "settings": dataclasses.asdict(settings),
+        "paired": kind in ("nist", "side-by-side"),
+    }
+    existing = _read_manifest(out)
+    if not force and existing and all(existing.get(k) == v for k, v in _json(manifest).items()):
+        return {**existing, "up_to_date": True}
+
+    attributes = extra.pop("attributes", None)
+    make = functools.partial(_make, kind=kind, settings=settings)
+    outcomes = collections.Counter()
+    reasons = collections.Counter()
+    skipped, landmarks, written, done = [], {}, collections.Counter(), set()
+    extension = "." + settings.image_format
+    with atomic.directory(out) as tmp:
+        for split in SPLITS:
+            (tmp / split).mkdir()
+        for item, (data, outcome, marks) in zip(items, _run(make, items, workers, progress)):
+            for role, (status, reason) in outcome.items():
+                outcomes[f"{role} {status}" if len(outcome) > 1 else status] += 1
+                if reason is not None:
+                    reasons[f"{role}: {reason}" if len(outcome) > 1 else reason] += 1
+            if data is None:
+                why = "; ".join(
+                    f"{r}: {why}" if len(outcome) > 1 else why
+                    for r, (s, why) in outcome.items()
+                    if s == "skipped"
+                )
+                skipped.append({"source": item.shown, "reason": why})
+                continue
+            relative = f"{item.split}/{item.name}{extension}"
+            # Plain writes: the folder is private until atomic.directory swaps it in whole.
+            (tmp / relative).write_bytes(data)
+            written[item.split] += 1
+            done.add(f"{item.split}/{item.name}")
+            if marks is not None:
+                landmarks[relative] = np.round(np.asarray(marks), 2).tolist()
+        manifest.update(extra)
+        manifest.update(
+            {
+                "splits": {s: written[s] for s in SPLITS},
+                "counts": {"inputs": len(items), "written": sum(written.values()), **outcomes},
+                "reasons": dict(sorted(reasons.items())),
+                "skipped": skipped,
+            }
+        )
+        if landmarks:
+            manifest["landmarks"] = LANDMARKS
+            atomic.write_json(tmp / LANDMARKS, landmarks)
+        if attributes:
+            kept = {k + extension: v for k, v in attributes["files"].items() if k in done}
+            manifest["attributes"] = ATTRIBUTES
+            atomic.write_json(tmp / ATTRIBUTES, {"names": attributes["names"], "files": kept})
+        manifest = _json(manifest)
+        atomic.write_json(tmp / MANIFEST, manifest)
+    return manifest
+
+
+def _json(value):
+    """``value`` as it reads back from JSON (tuples become lists), for comparisons."""
+    return json.loads(json.dumps(value, default=atomic._jsonable))
+
+
+def _read_manifest(out):
+    try:
+        with open(os.path.join(out, MANIFEST), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _run(make, items, workers, progress):
+    """``make`` over ``items`` in order, in ``workers`` processes, with a progress bar."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(items), desc="prepare", unit="image", disable=not progress)
+    try:
+        if workers <= 1:
+            for item in items:
+                yield make(item)
+                bar.update()
+            return
+        # Spawned, not forked: the parent may hold TensorFlow's threads.
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for result in pool.map(make, items, chunksize=16):
+                yield result
+                bar.update()
+    finally:
+        bar.close()
