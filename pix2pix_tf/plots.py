@@ -1,4 +1,4 @@
-"""Pictures of results: input/target/output grids and loss curves.
+"""Pictures of results: input/target/output grids, loss curves, sample mosaics and GIFs.
 
 Figures are drawn with matplotlib's object API on the Agg canvas, so they work
 without a display and never touch pyplot's global state.
@@ -25,7 +25,7 @@ def to_display(images):
     return images
 
 
-def image_grid(columns, titles, suptitle=None, max_rows=4):
+def image_grid(columns, titles, suptitle=None, max_rows=4, row_titles=None):
     """Figure with one column per image batch (e.g. input, target, output).
 
     Args:
@@ -33,6 +33,7 @@ def image_grid(columns, titles, suptitle=None, max_rows=4):
         titles: one title per column.
         suptitle: figure title.
         max_rows: at most this many examples.
+        row_titles: optional label of each row, shown left of it.
 
     Returns:
         A matplotlib `Figure`.
@@ -51,6 +52,8 @@ def image_grid(columns, titles, suptitle=None, max_rows=4):
             ax.set_yticks([])
             if r == 0:
                 ax.set_title(title)
+            if c == 0 and row_titles is not None:
+                ax.set_ylabel(row_titles[r])
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -96,3 +99,118 @@ def save_figure(fig, path, dpi=100):
     FigureCanvasAgg(fig)
     fig.savefig(buffer, format="png", dpi=dpi)
     atomic.write_bytes(path, buffer.getvalue())
+
+
+def image_mosaic(images, title, labels=None, columns=8):
+    """Figure of a batch of images in rows of ``columns``, e.g. GAN samples.
+
+    Args:
+        images: (batch, H, W, C) in [-1, 1] or uint8.
+        title: figure title.
+        labels: one label per image (shown under it), or None for "1", "2", ...
+        columns: images per row.
+
+    Returns:
+        A matplotlib `Figure`.
+    """
+    images = to_display(images)
+    count = len(images)
+    if labels is None:
+        labels = [str(i + 1) for i in range(count)]
+    if len(labels) != count:
+        raise ValueError(f"Got {count} images but {len(labels)} labels.")
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    height, width = images.shape[1:3]
+    scale = 1.3 / max(height, width)
+    fig = Figure(figsize=(columns * width * scale + 0.3, rows * (height * scale + 0.25) + 0.5))
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i < count:
+            ax.imshow(images[i])
+            ax.set_xlabel(labels[i], fontsize="small")
+        else:
+            ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def figure_to_array(fig, dpi=100):
+    """uint8 (H, W, 3) RGB array of a rendered figure."""
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def save_gif(frames, path, seconds_per_frame=0.5, last_frame_seconds=2.0):
+    """Writes frames as a looping animated GIF, atomically.
+
+    Args:
+        frames: uint8 (H, W, 3) arrays or matplotlib Figures, all the same size.
+        path: output file.
+        seconds_per_frame: how long each frame shows.
+        last_frame_seconds: how long the last frame shows, so the result can be seen.
+
+    Returns:
+        ``path``.
+    """
+    from PIL import Image  # Pillow comes with matplotlib
+
+    arrays = [figure_to_array(f) if isinstance(f, Figure) else np.asarray(f) for f in frames]
+    if not arrays:
+        raise ValueError("save_gif needs at least one frame.")
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(f"All GIF frames must have one size, got {sorted(shapes)}.")
+    if arrays[0].dtype != np.uint8 or arrays[0].ndim != 3 or arrays[0].shape[-1] != 3:
+        raise ValueError(
+            f"Frames must be uint8 (H, W, 3), got {arrays[0].dtype} {arrays[0].shape}."
+        )
+    images = [Image.fromarray(a) for a in arrays]
+    durations = [round(1000 * seconds_per_frame)] * len(images)
+    durations[-1] = round(1000 * max(seconds_per_frame, last_frame_seconds))
+    buffer = io.BytesIO()
+    images[0].save(
+        buffer, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
+    )
+    atomic.write_bytes(path, buffer.getvalue())
+    return path
+
+
+def metric_bars(rows, metric, title, group="group", method="method", ylabel=None):
+    """Grouped bar chart of one metric: a group of bars per ``group``, one bar per method.
+
+    Args:
+        rows: dicts with ``group``, ``method`` and ``metric`` keys (as
+            `pix2pix_tf.baselines.compare` returns).
+        metric: the key to plot, e.g. "psnr".
+        title: figure title.
+        group: key of the bar groups (x axis).
+        method: key of the bars within a group (legend).
+        ylabel: y-axis label; the metric's name if None.
+
+    Returns:
+        A matplotlib `Figure`.
+    """
+    groups = list(dict.fromkeys(r[group] for r in rows))
+    methods = list(dict.fromkeys(r[method] for r in rows))
+    values = {(r[group], r[method]): r[metric] for r in rows}
+    width = 0.8 / len(methods)
+    fig = Figure(figsize=(1.2 + 1.1 * len(groups) * max(1, len(methods) / 2.5), 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(groups))
+    for i, name in enumerate(methods):
+        heights = [values.get((g, name), np.nan) for g in groups]
+        bars = ax.bar(x + (i - (len(methods) - 1) / 2) * width, heights, width, label=name)
+        ax.bar_label(bars, fmt="%.2f" if metric != "ssim" else "%.3f", fontsize="x-small")
+    ax.set_xticks(x, [str(g) for g in groups])
+    ax.set_ylabel(ylabel or metric)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
