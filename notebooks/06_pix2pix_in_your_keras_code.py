@@ -267,10 +267,14 @@ rows = baselines.compare(
 Markdown(baselines.markdown_table(rows, ["method", "images", "ssim", "psnr", "l1"]))
 
 # %% [markdown]
-# **What it reaches.** In our run with the defaults above (64x64 from 16x16, 1000 steps of
-# 4 images, 2 shared CPU cores, about XX minutes for the whole notebook), the generator
-# scores SSIM XX and PSNR XX dB on held-out faces, against XX and XX dB for bilinear
-# upscaling: eyes, brows, glasses and mouths come back as crisp shapes.
+# **What it reaches.** In our run with the defaults above (64x64 from 16x16, 2000 steps of
+# 4 images, 1000 before the interruption and 1000 after it, 2 CPU cores shared with other
+# jobs at a load average of 20 to 27: 16 minutes for the whole notebook), the generator
+# scores **SSIM 0.894 and PSNR 27.97 dB** on the 100 held-out faces, against 0.725 and
+# 22.24 dB for bilinear upscaling. Validation SSIM keeps climbing across the resume
+# (0.846 at epoch 10, 0.892 at epoch 20): the checkpoint carried the optimizer state.
+# Eyes, brows and mouths come back as shapes that the blurred input only hints at,
+# with some speckle left in flat regions.
 #
 # ## Export
 #

@@ -49,8 +49,8 @@ def test_ipynb_has_no_outputs(source):
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
     ]
     assert not dirty, (
-        f"{source.with_suffix('.ipynb').name} stores outputs in cells {dirty}: strip them "
-        "with `jupyter nbconvert --clear-output --inplace` or `jupytext --sync` from the .py."
+        f"{source.with_suffix('.ipynb').name} stores outputs in cells {dirty}: rewrite it "
+        f"from its source without outputs with `jupytext --to ipynb notebooks/{source.name}`."
     )
 
 
