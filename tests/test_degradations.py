@@ -113,6 +113,17 @@ def test_canny_finds_the_edges_of_a_square():
     assert edges[8:24, 7:10].any() and not edges[12:20, 12:20].any() and not edges[:4].any()
 
 
+def test_canny_thresholds_follow_the_photo_so_dim_faces_keep_their_edges():
+    sharp = FACES.front(1)
+    dim = (sharp * 0.35 + 90).astype(np.uint8)  # a flat, low-contrast photo of the same face
+    density = lambda edges: (edges > 0).mean()  # noqa: E731
+    # Fixed thresholds lose most of the dim face; the photo's own keep a like drawing.
+    assert density(d.canny_edges(dim, 100, 200)) < 0.6 * density(d.canny_edges(sharp, 100, 200))
+    assert density(d.canny_edges(dim)) > 0.85 * density(d.canny_edges(sharp))
+    assert 0.01 < density(d.canny_edges(dim)) < 0.2
+    assert not d.canny_edges(np.full((32, 32, 3), 90, np.uint8)).any()  # flat: no edges
+
+
 def test_threshold_makes_each_channel_binary():
     image = np.array([[[10, 200, 128], [127, 0, 255]]], np.uint8)
     np.testing.assert_array_equal(d.threshold_layers(image).numpy(), [[[0, 255, 255], [0, 0, 255]]])

@@ -43,6 +43,26 @@ def test_one_face_found_and_eyes_aligned_to_the_template(name):
     np.testing.assert_allclose(cut.landmarks[:2], target)
 
 
+def tight_crop(photo, eyes, width_in_eye_distances, side):
+    """A square crop that the face fills, like the aligned crops of UTKFace."""
+    (lx, ly), (rx, _) = eyes
+    half = width_in_eye_distances * (rx - lx) / 2
+    top, left = int(ly - 0.6 * half), int((lx + rx) / 2 - half)
+    crop = photo[max(0, top) : int(top + 2 * half), left : int(left + 2 * half)]
+    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+
+
+def test_a_face_filling_the_frame_wins_over_a_small_face_in_it():
+    # The first, quick pass misses a face that fills the frame and finds only the small
+    # one in the corner; the face that matters is the large one.
+    photo = tight_crop(grace_hopper(), GRACE_HOPPER_EYES, 2.2, 200)
+    photo[-64:, -64:] = tight_crop(data.astronaut(), ASTRONAUT_EYES, 2.8, 64)
+    boxes = faces.detect_faces(photo)
+    assert len(boxes) == 2
+    assert boxes[0][2] > 0.8 * 200 and boxes[1][0] > 100 and boxes[1][2] < 100
+    assert faces.cut_face(photo, size=(128, 128)).status == "aligned"
+
+
 def test_crop_mode_frames_by_the_box_and_keeps_faces_upright():
     cut = faces.cut_face(data.astronaut(), size=(320, 256), mode="crop")
     assert cut.status == "cropped" and cut.image.shape == (320, 256, 3)

@@ -101,6 +101,9 @@ def test_prepared_landmarks_reach_the_tasks(prepared):
         np.testing.assert_allclose(marks[:2], template_eyes((64, 64)), atol=0.01)
     (a, b), *_ = task_pairs("occlusion", str(out), "train").as_numpy_iterator()
     assert a.shape == b.shape == (64, 64, 3)
+    # Single faces are no A|B pairs: cutting them in halves would train on nonsense.
+    with pytest.raises(ValueError, match="prepared from single photos"):
+        task_pairs("mugshot", str(out), "train")
 
 
 def test_nist_becomes_side_by_side_pairs_split_by_person(tmp_path):

@@ -48,6 +48,8 @@ _PROFILE_BOX_WIDTH = 2.5  # profile box width in eye distances, as a frontal box
 _PROFILE_BOX_DROP = 0.3  # box centre below the eye line, in eye distances
 # Faces are looked for in a copy with this shorter side, then in a larger one.
 _DETECT_SIDE = 160
+# A face at least this fraction of the shorter side is taken without looking further.
+_LARGE_FACE = 0.5
 _SMALL_FACE_SIDE = 480
 # Eyes are searched for in this band of the face box (fractions of its height).
 _EYE_BAND = (0.15, 0.62)
@@ -95,9 +97,11 @@ def detect_faces(image, profile=False, min_fraction=0.15):
     """Face boxes ``(x, y, w, h)`` in a photo, largest first.
 
     Looks in a small copy first (fast, and photos of faces have large faces),
-    and tries harder when that finds nothing: a border around it (faces that
-    fill the frame, as in aligned crops, are otherwise missed) with fewer
-    required neighbours, then a larger copy for small faces.
+    and tries harder when that finds no face of at least half the shorter side:
+    a border around it (faces that fill the frame, as in aligned crops, are
+    otherwise missed, and a mouth or an eye may pass for a small face instead)
+    with fewer required neighbours, then, if still nothing, a larger copy for
+    small faces.
 
     Args:
         image: uint8 RGB or gray image.
@@ -109,22 +113,28 @@ def detect_faces(image, profile=False, min_fraction=0.15):
         List of integer boxes in ``image`` coordinates; empty if none was found.
     """
     gray = to_gray(image)
+    found = []
     for copy, scale, pad, min_size, neighbours in _detection_passes(gray, min_fraction):
-        boxes = _detect(copy, profile, min_size, neighbours)
-        if boxes:
-            return _largest_first(
-                _clip_box(
-                    (
-                        round((x - pad) / scale),
-                        round((y - pad) / scale),
-                        round(w / scale),
-                        round(h / scale),
-                    ),
-                    gray.shape,
-                )
-                for x, y, w, h in boxes
+        boxes = [
+            _clip_box(
+                (
+                    round((x - pad) / scale),
+                    round((y - pad) / scale),
+                    round(w / scale),
+                    round(h / scale),
+                ),
+                gray.shape,
             )
-    return []
+            for x, y, w, h in _detect(copy, profile, min_size, neighbours)
+        ]
+        # A later pass sees what an earlier one saw (with fewer neighbours needed), so its
+        # boxes replace the earlier ones rather than adding duplicates.
+        found = boxes or found
+        # A face filling the frame is missed by the first pass, which may see a small false
+        # face in it instead (a mouth, say): only a large face ends the search there.
+        if found and (pad or max(w for _, _, w, _ in found) >= _LARGE_FACE * min(gray.shape)):
+            break
+    return _largest_first(found)
 
 
 def _detection_passes(gray, min_fraction):

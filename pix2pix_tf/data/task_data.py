@@ -306,6 +306,12 @@ def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=
             "self-supervised task (e.g. occlusion) or a paired source."
         )
     else:
+        if _manifest(data).get("paired") is False:
+            raise ValueError(
+                f"Task {task.name!r} needs pairs, and {os.fspath(data)!r} was prepared from "
+                "single photos (its manifest.json says paired: false); use a self-supervised "
+                "task (e.g. occlusion), or prepare a NIST SD18 or side-by-side A|B source."
+            )
         pairs = folder_pairs(task, data, split, seed, options.get("direction", "AtoB"))
     return pairs.map(
         lambda a, b: (
