@@ -6,6 +6,8 @@ one of its signatures. Inputs of any height and width are padded to a multiple o
 """
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import keras
@@ -80,6 +82,8 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
         >>> served = tf.saved_model.load("export/")
         >>> out = served.serve_uint8(tf.zeros((1, 200, 180, 3), tf.uint8))
     """
+    path = Path(path)
+    check_output_folder(path.parent, f"the SavedModel {path}")
     generator = getattr(generator, "generator", generator)
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
@@ -115,7 +119,6 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
             UINT8_ENDPOINT: "uint8 in [0, 255] -> uint8, any height and width",
         },
     }
-    path = Path(path)
     with atomic.directory(path) as tmp:
         archive.write_out(str(tmp), verbose=False)
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
@@ -127,15 +130,72 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
     return path
 
 
+def check_output_folder(folder, what="the output"):
+    """Raises PermissionError now if files cannot be written in ``folder``, before any work.
+
+    Creates nothing: writes and removes a probe file in ``folder``, or in its
+    nearest existing parent if it does not exist yet.
+
+    Args:
+        folder: where files will be written.
+        what: what goes there, for the message.
+    """
+    folder = Path(folder).absolute()
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{existing} is a file, not a folder")
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".write_test.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise PermissionError(
+            f"Cannot write {what} to {folder}: {error.strerror or error}. Choose another "
+            "--out folder or fix its permissions; nothing was done."
+        ) from None
+
+
 def load_exported(path):
-    """Loads an exported generator with plain TensorFlow; clear error if it is not one."""
+    """Loads an exported generator with plain TensorFlow; clear error if it is not one.
+
+    Raises:
+        FileNotFoundError: ``path`` is no SavedModel directory (the message
+            says what it is instead: missing, a file, a checkpoint, a run).
+        ValueError: a SavedModel that cannot be loaded or was not exported by
+            `export_generator`.
+    """
     path = Path(path)
-    if not (path / "saved_model.pb").is_file():
+    how = "Pass the folder written by `pix2pix-tf export` or `export_generator`."
+    if not path.exists():
+        raise FileNotFoundError(f"No SavedModel at {path}: it does not exist. {how}")
+    if path.is_file():
+        what = "a Keras file" if path.suffix == ".keras" else "a file"
         raise FileNotFoundError(
-            f"{path} is not a SavedModel directory (no saved_model.pb). Pass the folder "
-            "written by `pix2pix-tf export` or `export_generator`."
+            f"{path} is {what}, not a SavedModel directory. Export a training run first with "
+            "`pix2pix-tf export RUN_DIR --out DIR`, then pass DIR."
         )
-    return tf.saved_model.load(str(path))
+    if not (path / "saved_model.pb").is_file():
+        if (path / "saved_model" / "saved_model.pb").is_file():
+            raise FileNotFoundError(
+                f"{path} is a training run, not a SavedModel; pass {path / 'saved_model'}."
+            )
+        raise FileNotFoundError(f"{path} is not a SavedModel directory (no saved_model.pb). {how}")
+    try:
+        served = tf.saved_model.load(str(path))
+    except Exception as error:  # TF raises many kinds for a damaged SavedModel
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise ValueError(
+            f"{path} holds a SavedModel that cannot be loaded ({type(error).__name__}: "
+            f"{message}). Export it again."
+        ) from None
+    if not hasattr(served, UINT8_ENDPOINT) or not hasattr(served, FLOAT_ENDPOINT):
+        raise ValueError(
+            f"{path} is a SavedModel, but not a pix2pix_tf generator (no {FLOAT_ENDPOINT!r} "
+            f"and {UINT8_ENDPOINT!r} signatures). {how}"
+        )
+    return served
 
 
 def read_metadata(path):

@@ -6,14 +6,22 @@ import cv2
 import numpy as np
 
 from pix2pix_tf import atomic
-from pix2pix_tf.export import load_exported, read_metadata
+from pix2pix_tf.data.sources import check_image_file
+from pix2pix_tf.export import check_output_folder, load_exported, read_metadata
 
 
 def read_image(path, channels):
-    """uint8 (H, W, channels) RGB or gray array of an image file; clear error if unreadable."""
+    """uint8 (H, W, channels) RGB or gray array of an image file; clear error if unreadable.
+
+    16-bit images become 8-bit and EXIF-rotated photos are turned upright.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No image at {path}.")
+    # Any size that exists is fine here (the export pads), but not a decompression bomb.
+    problem = check_image_file(path, min_side=1)
+    if problem is not None:
+        raise ValueError(f"{path}: {problem}. Nothing was written.")
     image = cv2.imread(str(path), cv2.IMREAD_COLOR if channels == 3 else cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise ValueError(f"{path} is not an image OpenCV can read (empty, broken or unknown).")
@@ -33,7 +41,12 @@ def write_image(path, image):
 
 
 def predict_files(saved_model, images, out_dir):
-    """Translates each image file with an exported generator; returns the written paths."""
+    """Translates each image file with an exported generator; returns the written paths.
+
+    Everything is checked before the first output is written: the SavedModel,
+    every image and the output folder.
+    """
+    check_output_folder(out_dir, "the predictions")
     served = load_exported(saved_model)
     channels = read_metadata(saved_model).get("generator", {}).get("input_channels", 3)
     arrays = [read_image(p, channels) for p in images]  # read all first: fail before writing

@@ -96,6 +96,65 @@ def test_loading_something_else_is_a_clear_error(tmp_path):
         load_exported(tmp_path)
 
 
+def test_each_kind_of_wrong_saved_model_path_is_named(exported, tmp_path):
+    _, path = exported
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_exported(tmp_path / "nope")
+    (tmp_path / "epoch_0003.keras").write_bytes(b"PK")
+    with pytest.raises(FileNotFoundError, match="is a Keras file.*pix2pix-tf export"):
+        load_exported(tmp_path / "epoch_0003.keras")
+    run = tmp_path / "run"
+    (run / "saved_model").mkdir(parents=True)
+    (run / "saved_model" / "saved_model.pb").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=r"is a training run.*run/saved_model"):
+        load_exported(run)
+    # A damaged SavedModel, and one that is not a generator.
+    (tmp_path / "damaged").mkdir()
+    (tmp_path / "damaged" / "saved_model.pb").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="cannot be loaded.*Export it again"):
+        load_exported(tmp_path / "damaged")
+    module = tf.Module()
+    module.f = tf.function(lambda x: x, input_signature=[tf.TensorSpec([None], tf.float32)])
+    tf.saved_model.save(module, str(tmp_path / "other"))
+    with pytest.raises(ValueError, match="not a pix2pix_tf generator"):
+        load_exported(tmp_path / "other")
+
+
+def test_predict_checks_everything_before_writing(exported, tmp_path, capsys):
+    from broken_files import jpeg_bytes, picture, truncated
+
+    from pix2pix_tf.cli import main
+
+    _, path = exported
+    good, bad = tmp_path / "good.jpg", tmp_path / "bad.jpg"
+    good.write_bytes(jpeg_bytes(picture()))
+    bad.write_bytes(truncated(jpeg_bytes(picture())))
+    out = tmp_path / "predictions"
+    assert main(["predict", str(path), str(good), str(bad), "--out", str(out)]) == 2
+    assert "bad.jpg: truncated JPEG" in capsys.readouterr().err
+    assert not out.exists()
+    (tmp_path / "file").write_text("not a folder")
+    argv = ["predict", str(path), str(good), "--out", str(tmp_path / "file" / "p")]
+    assert main(argv) == 2
+    assert "Cannot write the predictions" in capsys.readouterr().err
+    argv = ["predict", str(tmp_path), str(good), "--out", str(out)]
+    assert main(argv) == 2
+    assert "not a SavedModel directory" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_export_to_an_unwritable_place_fails_before_any_work(exported, tmp_path, monkeypatch):
+    generator, _ = exported
+    (tmp_path / "file").write_text("not a folder")
+    traced = []
+    monkeypatch.setattr(
+        "pix2pix_tf.export.any_size_generator", lambda g: traced.append(g) or generator
+    )
+    with pytest.raises(PermissionError, match="Cannot write the SavedModel"):
+        export_generator(generator, tmp_path / "file" / "export")
+    assert not traced, "the check must come before the generator is rebuilt and traced"
+
+
 def test_a_failed_export_keeps_the_previous_one(exported, monkeypatch):
     generator, path = exported
     before = sorted(p.name for p in path.iterdir())

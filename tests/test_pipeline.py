@@ -95,6 +95,56 @@ def test_cache_reads_the_source_once():
         assert int(reads.numpy()) == expected
 
 
+def test_auto_cache_keeps_only_what_fits_in_its_budget():
+    reads = tf.Variable(0)
+
+    def count(inp, tar):
+        reads.assign_add(1)
+        return inp, tar
+
+    pairs = gray_and_rgb(n=4, height=8, width=8).map(count)
+    # 4 pairs of 8x8 pixels, 1 + 3 channels: 1,024 bytes in all.
+    for budget, expected in ((1024, 4), (1023, 8)):
+        reads.assign(0)
+        ds = make_dataset(pairs, (8, 8), 2, training=False, cache_budget=budget)
+        batches(ds), batches(ds)
+        assert int(reads.numpy()) == expected, budget
+    unknown = pairs.filter(lambda a, b: True)  # a dataset of unknown size streams
+    reads.assign(0)
+    ds = make_dataset(unknown, (8, 8), 2, training=False, cache_budget=10**9)
+    batches(ds), batches(ds)
+    assert int(reads.numpy()) == 8
+
+
+def test_photos_larger_than_needed_are_shrunk_before_the_cache():
+    from pix2pix_tf.data.pipeline import _shrink
+
+    assert _shrink(tf.zeros((300, 200, 3), tf.uint8), (9, 9)).shape == (9, 9, 3)
+    assert _shrink(tf.zeros((6, 12, 1), tf.uint8), (9, 9)).shape == (6, 12, 1)
+    # Through the pipeline: what it caches is what later stages need, not the photo.
+    big = np.random.default_rng(0).integers(0, 256, (2, 90, 120, 1), dtype=np.uint8)
+    pairs = array_dataset(big, np.repeat(big, 3, axis=-1))
+    ds = make_dataset(pairs, (8, 8), 2, cache=True)
+    cached = ds._input_dataset  # prefetch <- batch <- augment <- zip(shuffle <- cache)
+    while "CacheDataset" not in type(cached).__name__:
+        cached = getattr(cached, "_input_dataset", None) or cached._datasets[0]
+    assert [tuple(a.shape) for a, _ in cached] == [(9, 9, 1), (9, 9, 1)]
+
+
+def test_bad_cache_values_are_refused():
+    with pytest.raises(ValueError, match='cache must be "auto", True, False or a file path'):
+        make_dataset(gray_and_rgb(n=4), (8, 8), cache=3)
+
+
+def test_cache_to_a_file(tmp_path):
+    ds = make_dataset(gray_and_rgb(n=4), (8, 8), 2, training=False, cache=tmp_path / "c")
+    first = batches(ds)
+    assert list(tmp_path.iterdir()), "the cache file should be written"
+    for (a, b), (c, d) in zip(first, batches(ds), strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -23,10 +23,10 @@ def solid(height, width, value, channels=3):
 
 @pytest.fixture
 def tree(tmp_path):
-    write(tmp_path / "a.png", solid(4, 4, 1))
-    write(tmp_path / "B.JPG", solid(4, 4, 2))
-    write(tmp_path / "sub" / "c.jpeg", solid(4, 4, 3))
-    write(tmp_path / "sub" / "deeper" / "d.Bmp", solid(4, 4, 4))
+    write(tmp_path / "a.png", solid(8, 8, 1))
+    write(tmp_path / "B.JPG", solid(8, 8, 2))
+    write(tmp_path / "sub" / "c.jpeg", solid(8, 8, 3))
+    write(tmp_path / "sub" / "deeper" / "d.Bmp", solid(8, 8, 4))
     (tmp_path / "notes.txt").write_text("not an image")
     (tmp_path / "sub" / "e.png.txt").write_text("not an image")
     (tmp_path / "._a.png").write_bytes(b"macOS resource fork")
@@ -67,7 +67,7 @@ def test_list_images_rejects_undecodable_extensions(tree):
 
 @pytest.mark.parametrize("ext", [".png", ".bmp", ".webp"])
 def test_image_folder_dataset_decodes_rgb_in_order(tmp_path, ext):
-    image = np.zeros((5, 7, 3), np.uint8)
+    image = np.zeros((9, 11, 3), np.uint8)
     image[..., 0] = 200  # pure red: catches a BGR/RGB swap
     image[0, 0] = (1, 2, 3)
     params = [cv2.IMWRITE_WEBP_QUALITY, 101] if ext == ".webp" else []  # 101 = lossless
@@ -79,16 +79,16 @@ def test_image_folder_dataset_decodes_rgb_in_order(tmp_path, ext):
 
 
 def test_image_folder_dataset_converts_channels(tree):
-    write(tree / "gray.png", np.arange(12, dtype=np.uint8).reshape(3, 4))
-    write(tree / "rgba.png", solid(2, 2, 9, channels=4))
-    write(tree / "anim.gif", solid(3, 3, 0))
+    write(tree / "gray.png", np.arange(96, dtype=np.uint8).reshape(8, 12))
+    write(tree / "rgba.png", solid(8, 8, 9, channels=4))
+    write(tree / "anim.gif", solid(9, 9, 0))
     ds = S.image_folder_dataset(tree, channels=3)
     assert ds.element_spec.shape.as_list() == [None, None, 3]
     images = {os.path.basename(p): x for p, x in zip(S.list_images(tree), ds.as_numpy_iterator())}
-    assert images["gray.png"].shape == (3, 4, 3)
-    np.testing.assert_array_equal(images["gray.png"][..., 2], np.arange(12).reshape(3, 4))
-    np.testing.assert_array_equal(images["rgba.png"], solid(2, 2, 9))
-    assert images["anim.gif"].shape == (3, 3, 3)
+    assert images["gray.png"].shape == (8, 12, 3)
+    np.testing.assert_array_equal(images["gray.png"][..., 2], np.arange(96).reshape(8, 12))
+    np.testing.assert_array_equal(images["rgba.png"], solid(8, 8, 9))
+    assert images["anim.gif"].shape == (9, 9, 3)
     gray = list(S.image_folder_dataset(tree, channels=1).as_numpy_iterator())
     assert all(x.shape[2] == 1 for x in gray)
 
@@ -98,27 +98,27 @@ def side_by_side(height, width_a, width_b):
 
 
 def test_side_by_side_splits_a_to_b(tmp_path):
-    write(tmp_path / "p.png", side_by_side(6, 8, 8))
+    write(tmp_path / "p.png", side_by_side(8, 8, 8))
     ((inp, tar),) = list(S.side_by_side_dataset(tmp_path).as_numpy_iterator())
-    assert inp.shape == tar.shape == (6, 8, 3)
+    assert inp.shape == tar.shape == (8, 8, 3)
     assert np.all(inp == 10) and np.all(tar == 200)
 
 
 def test_side_by_side_splits_b_to_a(tmp_path):
-    write(tmp_path / "p.png", side_by_side(6, 8, 8))
+    write(tmp_path / "p.png", side_by_side(8, 8, 8))
     ((inp, tar),) = list(S.side_by_side_dataset(tmp_path, direction="BtoA").as_numpy_iterator())
     assert np.all(inp == 200) and np.all(tar == 10)
 
 
 def test_side_by_side_odd_width_gives_b_the_extra_column(tmp_path):
-    write(tmp_path / "p.png", side_by_side(4, 4, 5))
+    write(tmp_path / "p.png", side_by_side(8, 8, 9))
     ((inp, tar),) = list(S.side_by_side_dataset(tmp_path, channels=1).as_numpy_iterator())
-    assert inp.shape == (4, 4, 1) and tar.shape == (4, 5, 1)
+    assert inp.shape == (8, 8, 1) and tar.shape == (8, 9, 1)
     assert np.all(inp == 10) and np.all(tar == 200)
 
 
 def test_side_by_side_rejects_bad_direction(tmp_path):
-    write(tmp_path / "p.png", side_by_side(4, 4, 4))
+    write(tmp_path / "p.png", side_by_side(8, 8, 8))
     with pytest.raises(ValueError, match="AtoB"):
         S.side_by_side_dataset(tmp_path, direction="A2B")
 

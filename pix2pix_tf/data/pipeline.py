@@ -1,11 +1,16 @@
 """The `tf.data` input pipeline: from uint8 pairs to batches for `fit()`.
 
 Order of stages, and why:
-    cache (uint8, 4x smaller than float, decoded once)
+    shrink (images larger than needed are resized first, so that neither the
+        cache nor the shuffle buffer holds full-size photos)
+    -> cache (uint8, 4x smaller than float, decoded once; only when it fits in
+        `CACHE_BUDGET`, so memory stays flat however large the dataset)
     -> shuffle (seeded, reshuffled each epoch)
     -> augment with a per-element seed (reproducible, new each epoch)
     -> batch -> prefetch.
 """
+
+import os
 
 import tensorflow as tf
 
@@ -17,10 +22,43 @@ from pix2pix_tf.data.transforms import (
     to_float,
 )
 
+# Bytes of decoded uint8 pairs that cache="auto" keeps in memory; larger datasets stream.
+CACHE_BUDGET = 1 << 30
+
 
 def _check_int(value, name, minimum=1):
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+
+
+def _shrink(image, size):
+    """``image`` resized to ``size`` if it has more pixels, else unchanged.
+
+    Later stages resize to ``size`` anyway; doing it first keeps full-size
+    photos out of the cache and the shuffle buffer.
+    """
+    shape = tf.shape(image)
+    larger = shape[0] * shape[1] > size[0] * size[1]
+    return tf.cond(larger, lambda: resize(image, size), lambda: image)
+
+
+def _pair_bytes(size, element_spec):
+    """The most bytes one shrunk uint8 pair of ``element_spec`` takes at ``size``."""
+    channels = sum(spec.shape[-1] for spec in element_spec)
+    return size[0] * size[1] * channels
+
+
+def _cache_file(cache, count, size, element_spec, budget):
+    """Where to cache: "" for memory, a file path for disk, None for no cache."""
+    if isinstance(cache, os.PathLike) or (isinstance(cache, str) and cache != "auto"):
+        return os.fspath(cache)
+    if cache == "auto":
+        # Unknown or infinite sizes stream: nothing says they would fit.
+        fits = 0 <= count and count * _pair_bytes(size, element_spec) <= budget
+        return "" if fits else None
+    if not isinstance(cache, bool):
+        raise ValueError(f'cache must be "auto", True, False or a file path, got {cache!r}.')
+    return "" if cache else None
 
 
 def _check_pairs(pairs):
@@ -51,10 +89,11 @@ def make_dataset(
     jitter=True,
     flip=True,
     shuffle_buffer=400,
-    cache=True,
+    cache="auto",
     seed=0,
     drop_remainder=None,
     jitter_scale=PIX2PIX_JITTER_SCALE,
+    cache_budget=CACHE_BUDGET,
 ):
     """Turns ``(input, target)`` uint8 pairs into float batches for training or evaluation.
 
@@ -72,13 +111,19 @@ def make_dataset(
         flip: in training, mirror pairs left-right with probability 0.5.
         shuffle_buffer: size of the shuffle buffer in training; 0 or 1 keeps
             the order (400 holds all of facades).
-        cache: keep decoded uint8 pairs in memory after the first epoch.
+        cache: "auto" keeps the decoded uint8 pairs in memory after the first
+            epoch when they fit in ``cache_budget`` bytes (judged from the
+            dataset's size and the largest pair the pipeline keeps), and
+            otherwise reads them again each epoch, so that memory does not
+            grow with the dataset; True always caches in memory, False never;
+            a file path caches on disk (`tf.data.Dataset.cache`).
         seed: int seed of the shuffle and the augmentation: the same seed gives
             the same batches, epoch by epoch. None for a fresh random seed.
         drop_remainder: drop a last, smaller batch; None means True in training
             (every step sees ``batch_size`` images) and False in evaluation
             (every image is scored).
         jitter_scale: upscaling factor of the jitter, 286/256 in the paper.
+        cache_budget: bytes that cache="auto" may use.
 
     Returns:
         `tf.data.Dataset` of float32 ``(input, target)`` batches, shapes
@@ -102,7 +147,16 @@ def make_dataset(
             "drop_remainder leaves no batch; lower batch_size or pass drop_remainder=False."
         )
 
-    ds = pairs.cache() if cache else pairs
+    scale = jitter_scale if training and jitter else 1.0
+    # The largest images later stages need: anything larger is resized right away.
+    working = (round(image_size[0] * scale), round(image_size[1] * scale))
+    ds = pairs.map(
+        lambda inp, tar: (_shrink(inp, working), _shrink(tar, working)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    cache_file = _cache_file(cache, count, working, pairs.element_spec, cache_budget)
+    if cache_file is not None:
+        ds = ds.cache(cache_file)
     if training:
         if shuffle_buffer > 1:
             ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
@@ -111,7 +165,6 @@ def make_dataset(
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(
             2, drop_remainder=True
         )
-        scale = jitter_scale if jitter else 1.0
 
         def augment(pair, element_seed):
             inp, tar = to_float(pair[0]), to_float(pair[1])

@@ -38,7 +38,14 @@ import numpy as np
 from pix2pix_tf import atomic
 from pix2pix_tf.data import celeba, nist
 from pix2pix_tf.data.faces import EYE_DISTANCE, EYE_HEIGHT, FACE_MODES, cut_face
-from pix2pix_tf.data.sources import DIRECTIONS, list_images, split_paths
+from pix2pix_tf.data.sources import (
+    DIRECTIONS,
+    SIZE_PROBLEMS,
+    check_image_file,
+    list_images,
+    reason_kind,
+    split_paths,
+)
 
 KINDS = ("auto", "folder", "celeba", "nist", "side-by-side")
 FORMATS = ("jpg", "png")
@@ -117,7 +124,7 @@ def detect_kind(path):
     if any(os.path.isdir(os.path.join(path, s)) for s in SPLITS):
         if (_read_manifest(path) or {}).get("paired"):
             return "side-by-side"
-        sample = [cv2.imread(p, cv2.IMREAD_GRAYSCALE) for p in list_images(path)[:5]]
+        sample = [cv2.imread(p, cv2.IMREAD_GRAYSCALE) for p in list_images(path, check=False)[:5]]
         if all(x is not None and x.shape[1] >= 1.5 * x.shape[0] for x in sample):
             return "side-by-side"
     return "folder"
@@ -141,7 +148,8 @@ def _stems(paths, root):
 def _folder_items(sources, settings):
     items = []
     for number, root in enumerate(sources):
-        paths = list_images(root)
+        # Every file, even broken ones: the manifest lists what was skipped and why.
+        paths = list_images(root, check=False)
         names, shown = _stems(paths, root)
         prefix = f"{number}-" if len(sources) > 1 else ""
         for path, name, rel in zip(paths, names, shown):
@@ -199,13 +207,13 @@ def _side_by_side_items(root, settings):
         for split in SPLITS:
             folder = os.path.join(root, split)
             if os.path.isdir(folder):
-                paths = list_images(folder)
+                paths = list_images(folder, check=False)
                 names, shown = _stems(paths, folder)
                 made += [
                     _Item(split, n, (p,), f"{split}/{s}") for p, n, s in zip(paths, names, shown)
                 ]
     else:
-        paths = list_images(root)
+        paths = list_images(root, check=False)
         names, shown = _stems(paths, root)
         for split, indices in zip(
             SPLITS, split_paths(range(len(paths)), SPLIT_FRACTIONS, settings.seed)
@@ -220,7 +228,10 @@ def _side_by_side_items(root, settings):
 def read_rgb(path):
     """An image file as uint8 RGB, or None if OpenCV cannot decode it (EXIF rotation applied)."""
     data = np.fromfile(path, np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    except cv2.error:  # raised, not returned as None, for images over OpenCV's pixel limit
+        image = None
     return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
@@ -252,7 +263,9 @@ def _cut(image, settings, role, landmarks=None):
 
 def _make(item, kind, settings):
     """(file bytes or None, {role: (status, reason)}, landmarks) of one item."""
-    images = [read_rgb(p) for p in item.sources]
+    # Checked first: a truncated file or a decompression bomb is never decoded.
+    problems = [check_image_file(p) for p in item.sources]
+    images = [None if why else read_rgb(p) for p, why in zip(item.sources, problems)]
     if kind == "nist":
         roles = ("front", "profile")
     elif kind == "side-by-side":
@@ -260,7 +273,14 @@ def _make(item, kind, settings):
     else:
         roles = ("photo",)
     if any(image is None for image in images):
-        return None, {r: ("skipped", "unreadable image") for r in roles}, None
+        # Size limits are reasons of their own; every other file that cannot be read
+        # whole is an "unreadable image", and the manifest's "detail" says why.
+        why = "; ".join(
+            problem if problem and reason_kind(problem) in SIZE_PROBLEMS else "unreadable image"
+            for problem, image in zip(problems, images)
+            if image is None
+        )
+        return None, {r: ("skipped", why) for r in roles}, None
 
     if kind == "side-by-side":
         (image,) = images
@@ -343,6 +363,10 @@ def _check_out(out, sources):
             f"{out} exists and is not a dataset made by prepare (no {MANIFEST}); choose a new "
             "or empty folder so that nothing in it is replaced."
         )
+    from pix2pix_tf.export import check_output_folder
+
+    # The dataset is built beside ``out`` and swapped in: that folder must be writable.
+    check_output_folder(Path(out).absolute().parent, f"the dataset {out}")
 
 
 def prepare(
@@ -437,14 +461,21 @@ def prepare(
             for role, (status, reason) in outcome.items():
                 outcomes[f"{role} {status}" if len(outcome) > 1 else status] += 1
                 if reason is not None:
-                    reasons[f"{role}: {reason}" if len(outcome) > 1 else reason] += 1
+                    # Counted by kind ("too small"); the skipped list keeps the details.
+                    kind_of = reason_kind(reason)
+                    reasons[f"{role}: {kind_of}" if len(outcome) > 1 else kind_of] += 1
             if data is None:
                 why = "; ".join(
                     f"{r}: {why}" if len(outcome) > 1 else why
                     for r, (s, why) in outcome.items()
                     if s == "skipped"
                 )
-                skipped.append({"source": item.shown, "reason": why})
+                entry = {"source": item.shown, "reason": why}
+                # What is wrong inside a file that cannot be read, where a check can tell.
+                details = "; ".join(d for d in map(check_image_file, item.sources) if d)
+                if details and details != why:
+                    entry["detail"] = details
+                skipped.append(entry)
                 continue
             relative = f"{item.split}/{item.name}{extension}"
             # Plain writes: the folder is private until atomic.directory swaps it in whole.

@@ -90,12 +90,14 @@ def _gray_from_any(image):
 
 def _rgb_from_any(image):
     """1 or 2 channels repeat the gray one; 3 or 4 keep RGB and drop alpha."""
+    # concat, not tf.repeat: its Tile kernel has no uint16 on CPU (16-bit images).
+    gray = image[..., :1]
     channels = image.shape[-1]
     if channels is not None:
-        return tf.repeat(image[..., :1], 3, axis=-1) if channels <= 2 else image[..., :3]
+        return tf.concat([gray] * 3, axis=-1) if channels <= 2 else image[..., :3]
     return tf.cond(
         tf.shape(image)[-1] <= 2,
-        lambda: tf.repeat(image[..., :1], 3, axis=-1),
+        lambda: tf.concat([gray] * 3, axis=-1),
         lambda: image[..., :3],
     )
 
