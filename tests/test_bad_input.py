@@ -145,10 +145,13 @@ def test_a_folder_with_every_kind_of_bad_file_trains_through_an_epoch(tmp_path):
 
 def test_training_data_from_a_folder_skips_bad_files(tmp_path):
     write_corpus(good_folder(tmp_path, 10), BAD)
-    with pytest.warns(UserWarning, match="Skipped 7 of 17"):
+    # The train split is 80% of all 17 files; its bad ones are left out after splitting.
+    with pytest.warns(UserWarning, match=r"Skipped \d of 14 ") as caught:
         pairs = task_pairs("autoencoder", str(tmp_path), "train")
-    assert int(pairs.cardinality()) == 8
-    assert len(list(pairs.as_numpy_iterator())) == 8
+    skipped = int(str(caught[0].message).split()[1])
+    assert skipped > 0
+    assert int(pairs.cardinality()) == 14 - skipped
+    assert len(list(pairs.as_numpy_iterator())) == 14 - skipped
 
 
 def test_side_by_side_pairs_skip_bad_files(tmp_path):
@@ -309,3 +312,17 @@ def test_a_huge_image_does_not_crash_prepare(tmp_path):
     write_corpus(source, {"huge": BAD["huge"]})
     manifest = prepare(source, tmp_path / "out", size=(16, 16), faces="none", progress=False)
     assert manifest["counts"]["written"] == 2 and manifest["counts"]["skipped"] == 1
+
+
+def test_a_file_that_breaks_moves_no_other_file_between_splits(tmp_path):
+    from pix2pix_tf.data.task_data import SPLITS, _split_files
+
+    folder = good_folder(tmp_path / "photos", count=20)
+    before = {s: _split_files(str(folder), s, seed=0) for s in SPLITS}
+    broken = before["train"][0]
+    with open(broken, "wb") as f:
+        f.write(b"")
+    with pytest.warns(UserWarning, match="empty file"):
+        after = {s: _split_files(str(folder), s, seed=0) for s in SPLITS}
+    assert after["train"] == before["train"][1:]
+    assert after["val"] == before["val"] and after["test"] == before["test"]

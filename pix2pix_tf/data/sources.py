@@ -434,8 +434,12 @@ def scan_images(
     Returns:
         An `ImageScan` with the usable paths and every skipped file with its reason.
     """
+    return _scan_paths(folder, _walk_images(folder, recursive, extensions), min_side, max_pixels)
+
+
+def _scan_paths(folder, paths, min_side=MIN_SIDE, max_pixels=MAX_PIXELS):
     usable, skipped = [], []
-    for path in _walk_images(folder, recursive, extensions):
+    for path in paths:
         reason = check_image_file(path, min_side, max_pixels)
         if reason is None:
             usable.append(path)
@@ -468,14 +472,25 @@ def list_images(folder, recursive=True, extensions=IMAGE_EXTENSIONS, check=True)
         ValueError: an extension tf cannot decode, no images in the folder, or
             none of them usable.
     """
-    if not check:
-        return _walk_images(folder, recursive, extensions)
+    paths = _walk_images(folder, recursive, extensions)
+    return usable_images(folder, paths) if check else paths
+
+
+def usable_images(folder, paths):
+    """``paths`` (files of ``folder``) less those that cannot be used, as `list_images` does.
+
+    Splitting every file first and checking each split after keeps a file that
+    breaks, or gets fixed, from moving other files between splits.
+
+    Raises:
+        ValueError: none of ``paths`` can be used; the message lists why.
+    """
     folder = os.fspath(folder)
-    scan = scan_images(folder, recursive, extensions)
+    scan = _scan_paths(folder, paths)
     if not scan.paths:
         raise ValueError(f"None of the image files in {folder!r} can be used. " + scan.summary())
     if scan.skipped:
-        warnings.warn(scan.summary(), UserWarning, stacklevel=2)
+        warnings.warn(scan.summary(), UserWarning, stacklevel=3)
     return scan.paths
 
 

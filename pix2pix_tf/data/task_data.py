@@ -28,6 +28,7 @@ from pix2pix_tf.data.sources import (
     load_image,
     split_paths,
     split_side_by_side,
+    usable_images,
 )
 from pix2pix_tf.data.synthetic import LANDMARK_NAMES, SyntheticFaces
 from pix2pix_tf.data.transforms import ensure_channels
@@ -133,7 +134,10 @@ def _split_files(folder, split, seed):
             f"{folder!r} has split folders but no {split!r}; a prepared dataset needs "
             f"{', '.join(SPLITS)}."
         )
-    paths = split_paths(list_images(folder), SPLIT_FRACTIONS, seed=seed)[SPLITS.index(split)]
+    every_file = list_images(folder, check=False)
+    paths = split_paths(every_file, SPLIT_FRACTIONS, seed=seed)[SPLITS.index(split)]
+    if paths:
+        paths = usable_images(folder, paths)
     if not paths:
         raise ValueError(f"{folder!r} has too few images for a {split!r} split.")
     return paths
