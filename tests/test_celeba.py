@@ -90,3 +90,13 @@ def test_landmarks_place_the_face_mask(tree):
 def test_paired_task_on_celeba_explains(tree):
     with pytest.raises(ValueError, match="CelebA holds single photos"):
         task_pairs("mugshot", tree[0], "val")
+
+
+def test_a_broken_photo_is_left_out_with_a_warning(tmp_path):
+    write_celeba_tree(tmp_path)
+    before = len(list(celeba.celeba_photos(tmp_path, "train")))
+    broken = tmp_path / "img_align_celeba" / celeba.load_celeba(tmp_path).split_files("train", 0)[0]
+    broken.write_bytes(broken.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="truncated JPEG"):
+        photos = celeba.celeba_photos(tmp_path, "train")
+    assert len(list(photos)) == before - 1

@@ -96,3 +96,13 @@ def test_read_metadata_keeps_free_text(tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("Sex = F\nAge: 30\nfree text line\n")
     assert nist.read_metadata(path) == {"Sex": "F", "Age": "30", "text": "free text line"}
+
+
+def test_a_pair_with_a_broken_file_is_left_out_with_a_warning(tmp_path):
+    root = write_nist_tree(tmp_path)
+    pairs = nist.split_pairs(nist.scan(root).pairs, "train", 0)
+    with open(pairs[0].profile, "wb"):
+        pass  # empty the file
+    with pytest.warns(UserWarning, match="empty file"):
+        loaded = _load(nist.nist_pairs(root, "train"))
+    assert len(loaded) == len(pairs) - 1

@@ -24,7 +24,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from pix2pix_tf.data.sources import load_image, split_paths
+from pix2pix_tf.data.sources import load_image, split_paths, usable_images
 
 IMAGE_FOLDER = "img_align_celeba"
 PARTITION_FILE = "list_eval_partition"
@@ -209,6 +209,11 @@ def celeba_photos(folder, split="train", seed=0, channels=3):
     files = celeba.split_files(split, seed)
     if not files:
         raise ValueError(f"The {split!r} split of {folder!r} is empty.")
+    # Leave out broken files here, so that a pass over the split never stops at one.
+    usable = set(
+        usable_images(celeba.image_folder, [os.path.join(celeba.image_folder, f) for f in files])
+    )
+    files = [f for f in files if os.path.join(celeba.image_folder, f) in usable]
     unknown = np.full((5, 2), np.nan)
     points = np.stack([celeba.landmarks.get(f, unknown) for f in files]).astype(np.float32)
     paths = [os.path.join(celeba.image_folder, f) for f in files]

@@ -26,7 +26,7 @@ import re
 
 import tensorflow as tf
 
-from pix2pix_tf.data.sources import load_image, split_paths
+from pix2pix_tf.data.sources import load_image, split_paths, usable_images
 
 PROFILE_MODES = ("mirror", "keep")
 # <subject>_<seq>_<view>.png; the subject may itself hold underscores.
@@ -231,6 +231,10 @@ def nist_pairs(folder, split="train", seed=0, profiles="mirror", channels=3):
         raise ValueError(
             f"The {split!r} split of {folder!r} holds no person; it needs more people."
         )
+    # A pair with a broken file on either side is left out (with a warning), so
+    # that a pass over the split never stops at it.
+    usable = set(usable_images(folder, [p.front for p in pairs] + [p.profile for p in pairs]))
+    pairs = [p for p in pairs if p.front in usable and p.profile in usable]
     columns = (
         [p.front for p in pairs],
         [p.profile for p in pairs],
@@ -251,7 +255,7 @@ def nist_fronts(folder, split="train", seed=0, channels=3):
         raise ValueError(
             f"The {split!r} split of {folder!r} holds no person; it needs more people."
         )
-    fronts = sorted({p.front for p in pairs})
+    fronts = usable_images(folder, sorted({p.front for p in pairs}))
     return tf.data.Dataset.from_tensor_slices(fronts).map(
         lambda path: load_image(path, channels), num_parallel_calls=tf.data.AUTOTUNE
     )
