@@ -26,7 +26,31 @@ def _image_size(values):
     return tuple(values)
 
 
+# `train` options (argparse dest -> TrainConfig field) that a task's recipe may set.
+_RECIPE_OPTIONS = {
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "depth": "depth",
+    "base_filters": "base_filters",
+    "norm": "norm",
+    "dropout": "dropout",
+    "disc_layers": "disc_layers",
+    "gan_mode": "gan_mode",
+    "l1_weight": "l1_weight",
+    "lr": "learning_rate",
+    "lr_decay": "lr_decay_fraction",
+    "inference_mode": "inference_mode",
+    "precision": "precision",
+    "output_mode": "output_mode",
+    "changed_weight": "changed_weight",
+    "feature_matching_weight": "feature_matching_weight",
+}
+
+
 def _add_train(commands):
+    from pix2pix_tf.distribute import STRATEGIES
+    from pix2pix_tf.generators import OUTPUT_MODES
+    from pix2pix_tf.precision import JIT_COMPILE
     from pix2pix_tf.tasks import TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
 
@@ -34,7 +58,9 @@ def _add_train(commands):
     p = commands.add_parser(
         "train",
         help="train a model (resumes if --out holds the same run)",
-        description="Train pix2pix on a task. Running the same command again resumes it.",
+        description="Train pix2pix on a task. Running the same command again resumes it. "
+        "Options left out take the task's recipe where it has one (e.g. occlusion), else "
+        "the paper's values.",
     )
     tasks = "; ".join(f"{t.name}: {t.description}" for t in TASKS.values())
     p.add_argument("--task", default=defaults.task, choices=sorted(TASKS), help=tasks)
@@ -74,14 +100,61 @@ def _add_train(commands):
     p.add_argument(
         "--inference-mode", default=defaults.inference_mode, choices=("standard", "paper")
     )
-    p.add_argument("--precision", default=defaults.precision, choices=PRECISIONS)
+    p.add_argument(
+        "--precision",
+        default=defaults.precision,
+        choices=PRECISIONS,
+        help="auto: bfloat16 on CPUs with bfloat16 instructions, float16 on GPUs with "
+        "tensor cores, float32 elsewhere (docs/performance.md)",
+    )
+    p.add_argument(
+        "--jit-compile",
+        default=defaults.jit_compile,
+        choices=JIT_COMPILE,
+        help="XLA-compile the training step (auto: where it measured faster)",
+    )
+    p.add_argument(
+        "--strategy",
+        default=defaults.strategy,
+        choices=STRATEGIES,
+        help="mirrored: all local GPUs; multiworker: the cluster in TF_CONFIG. "
+        "--batch-size is the global batch",
+    )
+    p.add_argument(
+        "--output-mode",
+        default=defaults.output_mode,
+        choices=OUTPUT_MODES,
+        help="generator output: the image, input + correction, or composited over the input",
+    )
+    p.add_argument(
+        "--changed-weight",
+        type=float,
+        default=defaults.changed_weight,
+        help="extra L1 weight on pixels where the input differs from the target",
+    )
+    p.add_argument(
+        "--feature-matching-weight",
+        type=float,
+        default=defaults.feature_matching_weight,
+        help="weight of L1 between discriminator features of real and generated pairs",
+    )
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        help="stop training after this many minutes, then checkpoint, evaluate and export",
+    )
+    # Options left out take the task's recipe (Task.train_defaults), else the
+    # defaults above: None tells _train that an option was not given.
+    p.set_defaults(**{dest: None for dest in _RECIPE_OPTIONS})
     p.set_defaults(run=_train)
 
 
-def _train(args):
-    from pix2pix_tf.training import TrainConfig, train
+def _train_config(args):
+    """The `TrainConfig` of parsed ``train`` arguments: the options given, else the
+    task's recipe, else the defaults."""
+    from pix2pix_tf.training import TrainConfig
 
-    config = TrainConfig(
+    settings = dict(
         task=args.task,
         data=args.data,
         image_size=_image_size(args.image_size),
@@ -104,7 +177,23 @@ def _train(args):
         jitter=not args.no_jitter,
         inference_mode=args.inference_mode,
         precision=args.precision,
+        jit_compile=args.jit_compile,
+        strategy=args.strategy,
+        output_mode=args.output_mode,
+        changed_weight=args.changed_weight,
+        feature_matching_weight=args.feature_matching_weight,
+        max_minutes=args.max_minutes,
     )
+    given = {
+        k: v for k, v in settings.items() if k not in _RECIPE_OPTIONS.values() or v is not None
+    }
+    return TrainConfig.for_task(**given)
+
+
+def _train(args):
+    from pix2pix_tf.training import train
+
+    config = _train_config(args)
     # One line per epoch when the output is a log file rather than a terminal.
     _, metrics = train(config, args.out, verbose=1 if sys.stdout.isatty() else 2)
     print(json.dumps(metrics, indent=2))

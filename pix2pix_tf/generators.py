@@ -1,9 +1,17 @@
-"""The U-Net generator of pix2pix."""
+"""The U-Net generator of pix2pix, with direct, residual or composited output."""
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from pix2pix_tf.blocks import conv_init, downsample, upsample
+
+OUTPUT_MODES = ("direct", "residual", "composite")
+# Inputs are pulled this far inside (-1, 1) before atanh, so that it stays finite.
+_ATANH_MARGIN = 1e-3
+# Initial bias of the composite's mask logits: sigmoid(-3) = 0.05, so that an
+# untrained network returns (almost) its input, as the residual mode does, and
+# learns where to paint instead of learning everywhere not to.
+_MASK_BIAS = -3.0
 
 
 def check_image_size(image_size, depth):
@@ -31,6 +39,43 @@ def check_image_size(image_size, depth):
     return int(image_size[0]), int(image_size[1])
 
 
+def _as_channels(image, channels):
+    """``image`` with ``channels`` channels: a gray image repeated, else unchanged."""
+    if image.shape[-1] == channels:
+        return image
+    return ops.repeat(image, channels, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class ResidualOutput(layers.Layer):
+    """``tanh(atanh(input) + correction)``: the input itself when the correction is 0.
+
+    The correction is added before the tanh, so outputs stay in (-1, 1) without
+    a clip that would stop the gradient where the sum leaves the range.
+    """
+
+    def call(self, inputs):
+        image, correction = inputs
+        image = ops.cast(_as_channels(image, correction.shape[-1]), correction.dtype)
+        image = ops.clip(image, -1.0 + _ATANH_MARGIN, 1.0 - _ATANH_MARGIN)
+        return ops.tanh(ops.arctanh(image) + correction)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class CompositeOutput(layers.Layer):
+    """``mask * generated + (1 - mask) * input``, with a predicted soft mask in [0, 1].
+
+    Where the mask is 0 the output is exactly the input, so pixels that the
+    network leaves alone keep their detail (cf. the attention masks of
+    GANimation, Pumarola et al., 2018).
+    """
+
+    def call(self, inputs):
+        image, generated, mask = inputs
+        image = ops.cast(_as_channels(image, generated.shape[-1]), generated.dtype)
+        return image + mask * (generated - image)
+
+
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
 class UNetGenerator(keras.Model):
     """U-Net generator with skip connections (Isola et al., 2017, arXiv:1611.07004).
@@ -39,6 +84,11 @@ class UNetGenerator(keras.Model):
     concatenates the encoder's features of the same size. As in the reference
     implementation, the outermost and innermost encoder layers have no norm (a
     1x1 bottleneck normalised over a batch of one would be all zeros).
+
+    The last layer gives the image itself (``output_mode="direct"``, the paper),
+    a correction added to the input (``"residual"``), or an image and a soft mask
+    that composites it over the input (``"composite"``): the last two start near
+    the input and keep what needs no change, as restoration tasks want.
 
     Args:
         image_size: (height, width), multiples of 2**depth; None accepts any such size.
@@ -52,6 +102,10 @@ class UNetGenerator(keras.Model):
         dropout_blocks: how many decoder blocks (from the bottleneck) use dropout.
         slope: LeakyReLU slope of the encoder.
         seed: seed of the dropout noise.
+        output_mode: "direct" (tanh image), "residual" (input + correction, in
+            tanh space) or "composite" (a generated image blended over the input
+            by a predicted soft mask). The last two need ``input_channels`` equal
+            to ``output_channels`` or 1 (a gray input is repeated).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -73,10 +127,18 @@ class UNetGenerator(keras.Model):
         dropout_blocks=3,
         slope=0.2,
         seed=None,
+        output_mode="direct",
         **kwargs,
     ):
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}.")
+        if output_mode not in OUTPUT_MODES:
+            raise ValueError(f"output_mode must be one of {OUTPUT_MODES}, got {output_mode!r}.")
+        if output_mode != "direct" and input_channels not in (1, output_channels):
+            raise ValueError(
+                f"output_mode {output_mode!r} adds to the input, so input_channels must be 1 "
+                f"or output_channels ({output_channels}), got {input_channels}; use 'direct'."
+            )
         height, width = check_image_size(image_size, depth)
         filters = [min(base_filters * 2**i, max_filters) for i in range(depth)]
 
@@ -96,16 +158,7 @@ class UNetGenerator(keras.Model):
             x = upsample(x, f, f"up{i + 1}", norm=norm, dropout=rate, seed=seed_i)
             x = layers.Concatenate(name=f"up{i + 1}_skip")([x, skip])  # (bs, h, w, 2f)
 
-        outputs = layers.Conv2DTranspose(
-            output_channels,
-            4,
-            strides=2,
-            padding="same",
-            kernel_initializer=conv_init(),
-            activation="tanh",
-            dtype="float32",  # keep the image in float32 under mixed precision
-            name="output_image",
-        )(x)  # (bs, H, W, output_channels)
+        outputs = self._output_layers(inputs, x, output_channels, output_mode)
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size = None if image_size is None else (height, width)
         self.input_channels = input_channels
@@ -118,6 +171,31 @@ class UNetGenerator(keras.Model):
         self.dropout_blocks = dropout_blocks
         self.slope = slope
         self.seed = seed
+        self.output_mode = output_mode
+
+    @staticmethod
+    def _output_layers(inputs, x, output_channels, output_mode):
+        def last_layer(channels, activation, name, bias=0.0):
+            return layers.Conv2DTranspose(
+                channels,
+                4,
+                strides=2,
+                padding="same",
+                kernel_initializer=conv_init(),
+                bias_initializer=keras.initializers.Constant(bias) if bias else "zeros",
+                activation=activation,
+                dtype="float32",  # keep the image in float32 under mixed precision
+                name=name,
+            )(x)  # (bs, H, W, channels)
+
+        if output_mode == "direct":
+            return last_layer(output_channels, "tanh", "output_image")
+        if output_mode == "residual":
+            correction = last_layer(output_channels, None, "correction")  # (bs, H, W, out)
+            return ResidualOutput(dtype="float32", name="output_image")([inputs, correction])
+        generated = last_layer(output_channels, "tanh", "generated")  # (bs, H, W, out)
+        mask = last_layer(1, "sigmoid", "blend_mask", _MASK_BIAS)  # (bs, H, W, 1)
+        return CompositeOutput(dtype="float32", name="output_image")([inputs, generated, mask])
 
     def get_config(self):
         return {
@@ -134,6 +212,7 @@ class UNetGenerator(keras.Model):
             "dropout_blocks": self.dropout_blocks,
             "slope": self.slope,
             "seed": self.seed,
+            "output_mode": self.output_mode,
         }
 
     @classmethod

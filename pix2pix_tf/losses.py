@@ -57,3 +57,52 @@ def discriminator_loss(real_logits, fake_logits, gan_mode="vanilla"):
 def l1_loss(target, generated):
     """Mean absolute error between two images."""
     return ops.mean(ops.abs(ops.cast(target, "float32") - ops.cast(generated, "float32")))
+
+
+def changed_pixels(inputs, targets, threshold=1.0 / 127.5):
+    """1 where the input differs from the target by more than ``threshold``, else 0.
+
+    A mask of what a restoration task must change (an occlusion, say), computed
+    from the training pair itself, so the data need not carry one. The default
+    threshold is one uint8 step in the [-1, 1] range.
+
+    Args:
+        inputs: (batch, H, W, C or 1) images in [-1, 1]; a gray input is compared
+            with every channel of the target.
+        targets: (batch, H, W, C) images in [-1, 1].
+
+    Returns:
+        float32 (batch, H, W, 1): 1 where any channel differs.
+    """
+    difference = ops.abs(ops.cast(inputs, "float32") - ops.cast(targets, "float32"))
+    return ops.cast(ops.max(difference, axis=-1, keepdims=True) > threshold, "float32")
+
+
+def weighted_l1_loss(target, generated, weights):
+    """Mean of ``weights * |target - generated|``; weights broadcast over channels."""
+    error = ops.abs(ops.cast(target, "float32") - ops.cast(generated, "float32"))
+    return ops.mean(ops.cast(weights, "float32") * error)
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Mean L1 distance between the discriminator's features of real and generated pairs.
+
+    The feature-matching loss of pix2pixHD (Wang et al., 2018) and the adaptive
+    perceptual loss of DIAT-A (Li et al., 2016): a perceptual loss on features
+    the discriminator learns itself, with no pretrained network. Real features
+    are constants for the generator.
+
+    Args:
+        real_features: list of feature maps of (input, target) pairs.
+        fake_features: the same layers on (input, generated) pairs.
+
+    Returns:
+        Scalar: the mean over layers of each layer's mean absolute difference.
+    """
+    if len(real_features) != len(fake_features) or not real_features:
+        raise ValueError("feature_matching_loss needs the same non-empty list of layers twice.")
+    distances = [
+        ops.mean(ops.abs(ops.stop_gradient(ops.cast(r, "float32")) - ops.cast(f, "float32")))
+        for r, f in zip(real_features, fake_features)
+    ]
+    return ops.sum(ops.stack(distances)) / len(distances)

@@ -5,7 +5,16 @@ import tensorflow as tf
 
 from pix2pix_tf import metrics as quality
 from pix2pix_tf.blocks import INFERENCE_MODES, set_inference_mode
-from pix2pix_tf.losses import check_gan_mode, discriminator_loss, generator_gan_loss, l1_loss
+from pix2pix_tf.distribute import reducible_logs
+from pix2pix_tf.losses import (
+    changed_pixels,
+    check_gan_mode,
+    discriminator_loss,
+    feature_matching_loss,
+    generator_gan_loss,
+    l1_loss,
+    weighted_l1_loss,
+)
 from pix2pix_tf.schedules import pix2pix_adam
 
 # PSNR of identical images is infinite; cap it so that means stay finite.
@@ -18,6 +27,20 @@ def _loss_scale_for_precision(optimizer):
     if needs_scaling and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
+
+
+def _features_and_logits(discriminator):
+    """A model sharing ``discriminator``'s weights that returns its hidden
+    LeakyReLU activations, then its logits."""
+    hidden = [
+        layer.output for layer in discriminator.layers if isinstance(layer, keras.layers.LeakyReLU)
+    ]
+    if not hidden:
+        raise ValueError(
+            "feature matching needs a discriminator with LeakyReLU layers (e.g. "
+            "PatchDiscriminator); set feature_matching_weight=0."
+        )
+    return keras.Model(discriminator.inputs, [*hidden, discriminator.outputs[0]])
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
@@ -41,6 +64,13 @@ class Pix2Pix(keras.Model):
         inference_mode: what ``training=False`` means for the generator:
             "standard" (moving averages, no dropout) or "paper" (batch statistics
             and dropout at test time, as in the paper).
+        changed_weight: extra L1 weight on the pixels where the input differs
+            from the target (`losses.changed_pixels`): each such pixel counts
+            ``1 + changed_weight`` times, so a small occlusion is not drowned out
+            by the pixels the generator only has to copy. 0 is the paper's L1.
+        feature_matching_weight: weight of the L1 distance between the
+            discriminator's features of real and generated pairs
+            (`losses.feature_matching_loss`); 0 (the paper) leaves it out.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -58,9 +88,16 @@ class Pix2Pix(keras.Model):
         l1_weight=100.0,
         gan_mode="vanilla",
         inference_mode="standard",
+        changed_weight=0.0,
+        feature_matching_weight=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if changed_weight < 0 or feature_matching_weight < 0:
+            raise ValueError(
+                "changed_weight and feature_matching_weight must be >= 0, got "
+                f"{changed_weight} and {feature_matching_weight}."
+            )
         check_gan_mode(gan_mode)
         if inference_mode not in INFERENCE_MODES:
             raise ValueError(
@@ -71,15 +108,32 @@ class Pix2Pix(keras.Model):
         self.l1_weight = float(l1_weight)
         self.gan_mode = gan_mode
         self.inference_mode = inference_mode
+        self.changed_weight = float(changed_weight)
+        self.feature_matching_weight = float(feature_matching_weight)
         set_inference_mode(generator, inference_mode)
+        # The discriminator's hidden activations and its logits, from one call; kept
+        # in a tuple, which Keras does not track, so its (shared) weights are saved once.
+        self._disc_features = (
+            (_features_and_logits(discriminator),) if self.feature_matching_weight else ()
+        )
 
-        self.loss_trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("g_total", "g_gan", "g_l1", "d")
-        }
+        names = ("g_total", "g_gan", "g_l1", "d")
+        if self.feature_matching_weight:
+            names = names[:3] + ("g_fm",) + names[3:]
+        self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.quality_trackers = {
             name: keras.metrics.Mean(name=name) for name in ("ssim", "psnr", "l1")
         }
         self.built = True  # both networks are functional models, built on construction
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds a model under a strategy from a first batch, which it averages
+        # over the replicas: that fails under MultiWorkerMirroredStrategy
+        # (keras-team/keras#20585). Both networks are built on construction, and
+        # the optimizers in `compile`, so once compiled there is nothing to build.
+        if self.compiled and self.g_optimizer.built and self.d_optimizer.built:
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def call(self, inputs, training=None):
         return self.generator(inputs, training=training)
@@ -128,16 +182,25 @@ class Pix2Pix(keras.Model):
             )
 
     def _pix2pix_losses(self, inputs, targets, generated, training):
-        real_logits = self.discriminator([inputs, targets], training=training)
-        fake_logits = self.discriminator([inputs, generated], training=training)
+        if self.feature_matching_weight:
+            features = self._disc_features[0]
+            *real_features, real_logits = features([inputs, targets], training=training)
+            *fake_features, fake_logits = features([inputs, generated], training=training)
+        else:
+            real_logits = self.discriminator([inputs, targets], training=training)
+            fake_logits = self.discriminator([inputs, generated], training=training)
         g_gan = generator_gan_loss(fake_logits, self.gan_mode)
-        g_l1 = l1_loss(targets, generated)
-        return {
-            "g_total": g_gan + self.l1_weight * g_l1,
-            "g_gan": g_gan,
-            "g_l1": g_l1,
-            "d": discriminator_loss(real_logits, fake_logits, self.gan_mode),
-        }
+        if self.changed_weight:
+            weights = 1.0 + self.changed_weight * changed_pixels(inputs, targets)
+            g_l1 = weighted_l1_loss(targets, generated, weights)
+        else:
+            g_l1 = l1_loss(targets, generated)
+        losses = {"g_total": g_gan + self.l1_weight * g_l1, "g_gan": g_gan, "g_l1": g_l1}
+        if self.feature_matching_weight:
+            losses["g_fm"] = feature_matching_loss(real_features, fake_features)
+            losses["g_total"] += self.feature_matching_weight * losses["g_fm"]
+        losses["d"] = discriminator_loss(real_logits, fake_logits, self.gan_mode)
+        return losses
 
     def train_step(self, data):
         inputs, targets = data[:2]
@@ -155,7 +218,9 @@ class Pix2Pix(keras.Model):
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars))
         for name, value in losses.items():
             self.loss_trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.loss_trackers.items()}
+        return reducible_logs(
+            {name: tracker.result() for name, tracker in self.loss_trackers.items()}
+        )
 
     def test_step(self, data):
         inputs, targets = data[:2]
@@ -169,7 +234,7 @@ class Pix2Pix(keras.Model):
         }
         for name, value in scores.items():
             self.quality_trackers[name].update_state(value)
-        return {tracker.name: tracker.result() for tracker in self.metrics}
+        return reducible_logs({tracker.name: tracker.result() for tracker in self.metrics})
 
     def predict(self, x, inference_mode=None, **kwargs):
         """Generates images; ``inference_mode`` overrides the model's for this call."""
@@ -192,6 +257,8 @@ class Pix2Pix(keras.Model):
             "l1_weight": self.l1_weight,
             "gan_mode": self.gan_mode,
             "inference_mode": self.inference_mode,
+            "changed_weight": self.changed_weight,
+            "feature_matching_weight": self.feature_matching_weight,
         }
 
     @classmethod

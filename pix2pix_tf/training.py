@@ -32,17 +32,31 @@ from pix2pix_tf.callbacks import (
     latest_checkpoint,
 )
 from pix2pix_tf.data.pipeline import make_dataset
-from pix2pix_tf.data.task_data import SYNTHETIC, task_pairs
+from pix2pix_tf.data.sources import check_side_by_side
+from pix2pix_tf.data.task_data import SYNTHETIC, source_kind, task_pairs
 from pix2pix_tf.discriminators import PatchDiscriminator
+from pix2pix_tf.distribute import (
+    STRATEGIES,
+    is_chief,
+    make_strategy,
+    set_synchronized_batch_norm,
+    shard_by_data,
+)
 from pix2pix_tf.export import export_generator
-from pix2pix_tf.generators import UNetGenerator
+from pix2pix_tf.generators import UNetGenerator, check_image_size
 from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.precision import (
+    JIT_COMPILE,
+    PRECISIONS,
+    resolve_jit_compile,
+    resolve_precision,
+)
 from pix2pix_tf.schedules import pix2pix_adam
 from pix2pix_tf.tasks import get_task
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 # Settings that may change between runs in one directory: training longer is resuming.
-RESUMABLE_CHANGES = ("steps", "epochs")
+# How the steps run (devices, XLA) is not part of what the run computes either.
+RESUMABLE_CHANGES = ("steps", "epochs", "max_minutes", "strategy", "jit_compile")
 
 
 def auto_depth(image_size, max_depth=8):
@@ -83,7 +97,19 @@ class TrainConfig:
             linearly to zero (0.5 in the reference implementation; 0 = none).
         jitter: random resize-and-crop and flips in training.
         inference_mode: "standard" or "paper" (see `Pix2Pix`).
-        precision: "float32", "mixed_bfloat16" or "mixed_float16".
+        precision: "auto" (the fastest precision this machine runs natively, see
+            `pix2pix_tf.precision`), "float32", "mixed_bfloat16" or "mixed_float16".
+        jit_compile: XLA-compile the training step: "auto" (where it measured
+            faster), "on" or "off".
+        strategy: "default" (one device), "mirrored" (all local GPUs) or
+            "multiworker" (the cluster in ``TF_CONFIG``); ``batch_size`` is the
+            global batch, split over the replicas (see `pix2pix_tf.distribute`).
+        output_mode: generator output, "direct", "residual" or "composite"
+            (see `UNetGenerator`).
+        changed_weight: extra L1 weight on pixels the input changed (see `Pix2Pix`).
+        feature_matching_weight: weight of discriminator feature matching (see `Pix2Pix`).
+        max_minutes: stop training after this many minutes of wall time (then
+            checkpoint, evaluate and export as after the last epoch); None: no limit.
     """
 
     task: str = "mugshot"
@@ -107,7 +133,13 @@ class TrainConfig:
     lr_decay_fraction: float = 0.0
     jitter: bool = True
     inference_mode: str = "standard"
-    precision: str = "float32"
+    precision: str = "auto"
+    jit_compile: str = "auto"
+    strategy: str = "default"
+    output_mode: str = "direct"
+    changed_weight: float = 0.0
+    feature_matching_weight: float = 0.0
+    max_minutes: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
@@ -120,8 +152,21 @@ class TrainConfig:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}.")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
+        if self.jit_compile not in JIT_COMPILE:
+            raise ValueError(f"jit_compile must be one of {JIT_COMPILE}, got {self.jit_compile!r}.")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
         if not 0.0 <= self.lr_decay_fraction <= 1.0:
             raise ValueError(f"lr_decay_fraction must be in [0, 1], got {self.lr_decay_fraction}.")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max_minutes must be positive (or None), got {self.max_minutes}.")
+        # Here, not when the model is built: a size that cannot work fails before any work.
+        check_image_size(self.image_size, self.unet_depth)
+
+    @property
+    def dtype_policy(self):
+        """The Keras dtype policy that ``precision`` stands for on this machine."""
+        return resolve_precision(self.precision)
 
     @property
     def unet_depth(self):
@@ -129,6 +174,20 @@ class TrainConfig:
 
     def to_json(self):
         return dataclasses.asdict(self)
+
+    @classmethod
+    def for_task(cls, task, **settings):
+        """The config of ``task`` with its recipe (`Task.train_defaults`) as defaults.
+
+        ``TrainConfig(task=...)`` has the paper's defaults; this one starts from
+        the settings that the task trains best with, then applies ``settings``.
+
+        Example:
+            >>> TrainConfig.for_task("occlusion", data="photos/").output_mode
+            'composite'
+        """
+        task = get_task(task)
+        return cls(**{**task.train_defaults, **settings, "task": task.name})
 
     @classmethod
     def from_json(cls, values):
@@ -151,7 +210,7 @@ class TrainConfig:
 
 def build_model(config):
     """The compiled `Pix2Pix` model that ``config`` describes."""
-    keras.mixed_precision.set_global_policy(config.precision)
+    keras.mixed_precision.set_global_policy(config.dtype_policy)
     task = get_task(config.task)
     generator = UNetGenerator(
         image_size=config.image_size,
@@ -162,6 +221,7 @@ def build_model(config):
         norm=config.norm,
         dropout=config.dropout,
         seed=config.seed,
+        output_mode=config.output_mode,
         name="generator",
     )
     discriminator = PatchDiscriminator(
@@ -179,6 +239,8 @@ def build_model(config):
         l1_weight=config.l1_weight,
         gan_mode=config.gan_mode,
         inference_mode=config.inference_mode,
+        changed_weight=config.changed_weight,
+        feature_matching_weight=config.feature_matching_weight,
     )
     return model
 
@@ -186,12 +248,22 @@ def build_model(config):
 def compile_model(model, config, total_steps):
     decay_steps = round(total_steps * config.lr_decay_fraction)
     optimizer = lambda: pix2pix_adam(config.learning_rate, total_steps - decay_steps, decay_steps)  # noqa: E731
-    model.compile(g_optimizer=optimizer(), d_optimizer=optimizer())
+    model.compile(
+        g_optimizer=optimizer(),
+        d_optimizer=optimizer(),
+        jit_compile=resolve_jit_compile(config.jit_compile),
+    )
 
 
 def split_dataset(config, split, training=False):
     """Batched float pairs of one split, and its number of pairs."""
     task = get_task(config.task)
+    if (
+        task.paired
+        and config.data != SYNTHETIC
+        and source_kind(config.data) in ("folder", "prepared")
+    ):
+        check_side_by_side(config.data)  # single photos would be cut in half, silently
     pairs = task_pairs(
         task,
         config.data,
@@ -268,45 +340,67 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         verbose: Keras progress output (``"auto"``, 0, 1 or 2).
         extra_callbacks: more Keras callbacks.
 
+    Under ``config.strategy`` "multiworker" every worker runs this with the same
+    config; only the chief writes ``run_dir`` (the others read it to resume).
+
     Returns:
         (model, metrics dict) after training, test evaluation and export.
     """
+    # First: MultiWorkerMirroredStrategy must exist before TensorFlow starts its devices.
+    strategy = make_strategy(config.strategy)
+    chief = is_chief(strategy)
     run_dir = Path(run_dir)
-    _check_writable(run_dir)
+    if chief:
+        _check_writable(run_dir)
     if (run_dir / "config.json").is_file():
         _check_same_run(run_dir, config)
-    atomic.write_json(run_dir / "config.json", config.to_json())
     keras.utils.set_random_seed(config.seed)
 
+    # The data first: a wrong --data fails before config.json ties the run directory to it.
     train_data, train_count = split_dataset(config, "train", training=True)
     val_data, _ = split_dataset(config, "val")
+    if chief:
+        atomic.write_json(run_dir / "config.json", config.to_json())
+    train_data, val_data = shard_by_data(train_data), shard_by_data(val_data)
     epochs, steps_per_epoch = schedule(config, train_count)
 
     checkpoint_dir = run_dir / "checkpoints"
     checkpoint, state = latest_checkpoint(checkpoint_dir)
     if checkpoint is not None:
-        keras.mixed_precision.set_global_policy(config.precision)
-        model = keras.saving.load_model(checkpoint, safe_mode=True)
+        keras.mixed_precision.set_global_policy(config.dtype_policy)
+        with strategy.scope():
+            model = keras.saving.load_model(checkpoint, safe_mode=True)
         initial_epoch = state["epoch"]
         where = f"epoch {initial_epoch}, step {state['step']}"
         print(f"Resuming {run_dir} from {checkpoint.name} ({where}).")
         # Epochs logged after the checkpoint will be trained again: drop their rows.
         truncate_history(run_dir / "history.csv", initial_epoch)
     else:
-        model = build_model(config)
-        compile_model(model, config, epochs * steps_per_epoch)
+        with strategy.scope():
+            model = build_model(config)
+            compile_model(model, config, epochs * steps_per_epoch)
         initial_epoch = 0
+    if strategy.num_replicas_in_sync > 1:
+        set_synchronized_batch_norm(model)
 
     sample_inputs, sample_targets = _fixed_batch(val_data)
-    callbacks = [
+    writers = [
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=initial_epoch > 0),
         LossCurvePlot(run_dir / "history.csv", run_dir / "loss_curve.png"),
         SampleGrid(sample_inputs, sample_targets, run_dir / "samples"),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False),
+    ]
+    callbacks = [
+        *(writers if chief else []),
         StopOnNonFiniteLoss(checkpoint_dir),
-        RunCheckpoint(checkpoint_dir),
+        *([RunCheckpoint(checkpoint_dir)] if chief else []),
         *extra_callbacks,
     ]
+    budget = None
+    if config.max_minutes is not None:
+        # First, so that the checkpoint and the other callbacks see the last epoch end.
+        budget = TimeBudget(config.max_minutes * 60.0)
+        callbacks.insert(0, budget)
     started = time.perf_counter()
     if initial_epoch < epochs:
         model.fit(
@@ -323,23 +417,60 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         )
     train_seconds = time.perf_counter() - started
     trained_steps = (epochs - initial_epoch) * steps_per_epoch
+    total_steps = epochs * steps_per_epoch
+    if budget and budget.stopped:
+        trained_steps = budget.steps
+        total_steps = int(model.g_optimizer.iterations.numpy())
 
-    metrics = evaluate(model, config, grid_path=run_dir / "samples" / "test.png")
+    # Evaluation runs on every worker (its metrics are all-reduced), writing on the chief.
+    grid_path = run_dir / "samples" / "test.png" if chief else None
+    metrics = evaluate(model, config, grid_path=grid_path)
     metrics.update(
         {
             "epochs": epochs,
-            "steps": epochs * steps_per_epoch,
+            "steps": total_steps,
             "train_seconds_this_session": round(train_seconds, 2),
             "train_images_per_second": round(trained_steps * config.batch_size / train_seconds, 3)
             if trained_steps
             else None,
+            "stopped_by_time_budget": bool(budget and budget.stopped),
             "generator_parameters": model.generator.count_params(),
             "discriminator_parameters": model.discriminator.count_params(),
         }
     )
-    atomic.write_json(run_dir / "metrics.json", metrics)
-    export_generator(model.generator, run_dir / "saved_model", inference_mode=config.inference_mode)
+    if chief:
+        atomic.write_json(run_dir / "metrics.json", metrics)
+        export_generator(
+            model.generator, run_dir / "saved_model", inference_mode=config.inference_mode
+        )
     return model, metrics
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops `fit` after the batch during which ``seconds`` of wall time run out.
+
+    Keras then ends the epoch as usual (validation, checkpoint), so a run cut
+    short by its budget is evaluated and exported like any other.
+
+    Args:
+        seconds: wall time from the start of `fit`, tracing and the first pass
+            over the data included.
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = float(seconds)
+        self.stopped = False
+        self.steps = 0
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if time.perf_counter() - self.started >= self.seconds:
+            self.stopped = True
+            self.model.stop_training = True
 
 
 def evaluate(model, config, data=None, split="test", grid_path=None):
@@ -358,7 +489,7 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
     if data is not None:
         config = dataclasses.replace(config, data=str(data))
     dataset, count = split_dataset(config, split)
-    results = model.evaluate(dataset, verbose=0, return_dict=True)
+    results = model.evaluate(shard_by_data(dataset), verbose=0, return_dict=True)
     summary = {
         "split": split,
         "data": config.data,
@@ -385,7 +516,7 @@ def load_trained(run_dir):
     checkpoint, _ = latest_checkpoint(Path(run_dir) / "checkpoints")
     if checkpoint is None:
         raise FileNotFoundError(f"{run_dir} has no checkpoint yet: train at least one epoch first.")
-    keras.mixed_precision.set_global_policy(config.precision)
+    keras.mixed_precision.set_global_policy(config.dtype_policy)
     return config, keras.saving.load_model(checkpoint, safe_mode=True)
 
 

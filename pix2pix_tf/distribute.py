@@ -1,0 +1,133 @@
+"""Training on several devices or machines with TensorFlow's distribution strategies.
+
+``make_strategy("mirrored")`` trains on every local GPU, ``"multiworker"`` on
+several machines (each runs the same command, with ``TF_CONFIG`` naming the
+cluster and its own place in it). Keras `fit` splits each batch of the dataset
+over the replicas, so ``batch_size`` is the global batch: the update is the
+one a single device would make on the whole batch, provided that:
+
+* each replica's loss is divided by the number of replicas (`Pix2Pix.train_step`
+  does; the optimizers sum gradients over replicas);
+* batch normalization uses the statistics of the global batch, not of each
+  replica's share: `set_synchronized_batch_norm` (an all-reduce per layer and step);
+* dropout draws its own noise on each replica, so runs agree in distribution,
+  not bit for bit.
+
+Example:
+    >>> strategy = make_strategy("mirrored")
+    >>> with strategy.scope():
+    ...     model = Pix2Pix(UNetGenerator(), PatchDiscriminator())
+    ...     model.compile()
+    >>> model.fit(dataset_with_global_batch, epochs=10)
+"""
+
+import json
+import os
+
+import keras
+import tensorflow as tf
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def make_strategy(name="default", devices=None):
+    """The `tf.distribute.Strategy` called ``name``.
+
+    Create it before any other TensorFlow work in the process:
+    MultiWorkerMirroredStrategy must set up collectives before devices initialise.
+
+    Args:
+        name: "default" (one device), "mirrored" (all local GPUs, or ``devices``)
+            or "multiworker" (the cluster of the ``TF_CONFIG`` environment variable).
+        devices: for "mirrored", the devices to use, e.g. ``["/cpu:0", "/cpu:1"]``.
+
+    Returns:
+        The strategy; build and compile the model inside its ``scope()``.
+    """
+    if name not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}.")
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy(devices)
+    if not os.environ.get("TF_CONFIG"):
+        raise ValueError(
+            "--strategy multiworker needs the TF_CONFIG environment variable: the cluster "
+            '(e.g. {"worker": ["host1:12345", "host2:12345"]}) and this worker\'s task '
+            '({"type": "worker", "index": 0}), on every machine. See docs/performance.md.'
+        )
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def is_chief(strategy=None):
+    """True unless this process is a multi-worker task other than the chief.
+
+    The chief is the "chief" task, or worker 0 of a cluster without one; it alone
+    writes the run directory.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or resolver.task_type is None:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def worker_name(strategy=None):
+    """ "chief" or e.g. "worker_1": a name for this process's own scratch files."""
+    if is_chief(strategy):
+        return "chief"
+    resolver = (strategy or tf.distribute.get_strategy()).cluster_resolver
+    return f"{resolver.task_type}_{resolver.task_id}"
+
+
+def set_synchronized_batch_norm(model, synchronized=True):
+    """Makes every batch normalization of ``model`` use global-batch statistics.
+
+    Under a strategy with several replicas each replica would otherwise normalise
+    with the mean and variance of its own share of the batch (with pix2pix's small
+    batches, of one or two images), which changes what the model learns with
+    the number of devices.
+
+    Args:
+        model: a Keras model (its nested layers are changed in place).
+        synchronized: True to all-reduce the statistics over replicas.
+    """
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.synchronized = synchronized
+
+
+def reducible_logs(logs):
+    """A training or test step's ``logs``, shaped so that Keras can average them.
+
+    Under MultiWorkerMirroredStrategy Keras 3 averages each log over the workers
+    along axis 0 (keras-team/keras#20585), which a scalar lacks: there each
+    becomes a vector of one, which the average turns back into a scalar.
+    Elsewhere the logs are returned as they are.
+    """
+    strategy = tf.distribute.get_strategy()
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if not (multi_worker and strategy.extended._in_multi_worker_mode()):
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
+def shard_by_data(dataset):
+    """``dataset`` with auto-sharding by element, as multi-worker training needs.
+
+    Datasets built from generators or in-memory arrays have no files to shard by;
+    saying so up front avoids TensorFlow's fallback warning.
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def tf_config(workers, index):
+    """The ``TF_CONFIG`` value of worker ``index`` of a cluster of ``workers`` (host:port)."""
+    return json.dumps(
+        {"cluster": {"worker": list(workers)}, "task": {"type": "worker", "index": index}}
+    )

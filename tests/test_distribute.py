@@ -1,0 +1,207 @@
+"""tf.distribute: several replicas train as one device does on the whole batch.
+
+Each test runs its TensorFlow in fresh processes: logical devices and
+multi-worker collectives must be set up before TensorFlow starts, which the
+other tests of the session have already done.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pix2pix_tf.distribute import is_chief, make_strategy, tf_config
+
+SUBPROCESS_TIMEOUT_S = 240
+
+# Two logical CPUs; one model trained on each of: one device, MirroredStrategy
+# over both. SGD rather than Adam, whose update hardly depends on the gradient's
+# scale: a loss not divided by the number of replicas would go unnoticed.
+MIRRORED_SCRIPT = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+from pix2pix_tf.discriminators import PatchDiscriminator
+from pix2pix_tf.distribute import make_strategy, set_synchronized_batch_norm, shard_by_data
+from pix2pix_tf.generators import UNetGenerator
+from pix2pix_tf.pix2pix import Pix2Pix
+
+STEPS, BATCH = 3, 4
+
+def build():
+    keras.utils.set_random_seed(0)
+    generator = UNetGenerator(image_size=(32, 32), depth=5, base_filters=8, dropout=0.0)
+    discriminator = PatchDiscriminator(image_size=(32, 32), base_filters=8, n_layers=2)
+    model = Pix2Pix(generator, discriminator)
+    model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+    return model
+
+rng = np.random.default_rng(0)
+x = rng.uniform(-1, 1, (STEPS * BATCH, 32, 32, 3)).astype("float32")
+y = np.tanh(2 * x[..., ::-1])  # a learnable mapping
+data = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH)
+
+single = build()
+initial = single.get_weights()
+single.fit(data, epochs=1, shuffle=False, verbose=0)
+
+strategy = make_strategy("mirrored", ["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    mirrored = build()
+    mirrored.set_weights(initial)
+set_synchronized_batch_norm(mirrored)
+mirrored.fit(shard_by_data(data), epochs=1, shuffle=False, verbose=0)
+
+def flat(weights):
+    return np.concatenate([np.ravel(w) for w in weights])
+
+a, b, start = flat(single.get_weights()), flat(mirrored.get_weights()), flat(initial)
+print(json.dumps({
+    "replicas": strategy.num_replicas_in_sync,
+    "max_difference": float(np.max(np.abs(a - b))),
+    "max_update": float(np.max(np.abs(a - start))),
+    "steps": [int(single.g_optimizer.iterations.numpy()),
+              int(mirrored.g_optimizer.iterations.numpy())],
+}))
+"""
+
+# One worker of a MultiWorkerMirroredStrategy cluster: `train`, as `pix2pix-tf
+# train --strategy multiworker` runs it, then its weights to a file.
+WORKER_SCRIPT = """
+import os, sys
+import numpy as np
+
+os.environ["TF_CONFIG"] = sys.argv[1]
+from pix2pix_tf.training import TrainConfig, train
+
+config = TrainConfig(
+    task="mugshot", image_size=(32, 32), num_faces=20, base_filters=8, batch_size=4,
+    steps=3, precision="float32", strategy="multiworker",
+)
+model, metrics = train(config, sys.argv[2], verbose=0)
+np.savez(sys.argv[3], *model.get_weights())
+print("steps", int(model.g_optimizer.iterations.numpy()), "ssim", metrics["ssim"])
+"""
+
+
+def _env():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    # One thread pool each: the workers share the CI machine's two cores.
+    env.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    return env
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _check(process, output):
+    assert process.returncode == 0, f"exit {process.returncode}:\n{output[-4000:]}"
+
+
+def test_mirrored_over_two_devices_matches_one_device_on_the_global_batch():
+    run = subprocess.run(
+        [sys.executable, "-c", MIRRORED_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=SUBPROCESS_TIMEOUT_S,
+    )
+    _check(run, run.stdout + run.stderr)
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["replicas"] == 2
+    assert result["steps"] == [3, 3]
+    # The updates are large next to float32 rounding, so equal weights mean equal training.
+    assert result["max_update"] > 1e-2
+    assert result["max_difference"] < 1e-3 * result["max_update"]
+
+
+def test_two_workers_on_loopback_train_to_equal_weights(tmp_path):
+    workers = [f"localhost:{port}" for port in _free_ports(2)]
+    processes = []
+    for index in range(2):
+        command = [
+            sys.executable,
+            "-c",
+            WORKER_SCRIPT,
+            tf_config(workers, index),
+            str(tmp_path / f"run_{index}"),
+            str(tmp_path / f"weights_{index}.npz"),
+        ]
+        processes.append(
+            subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env()
+            )
+        )
+    outputs = []
+    try:
+        for process in processes:
+            outputs.append(process.communicate(timeout=SUBPROCESS_TIMEOUT_S)[0])
+    finally:
+        for process in processes:
+            process.kill()  # a worker left waiting for its peer would hang the suite
+    for process, output in zip(processes, outputs):
+        _check(process, output)
+        assert "steps 3" in output
+
+    chief, other = (np.load(tmp_path / f"weights_{i}.npz") for i in range(2))
+    assert len(chief.files) == len(other.files) > 0
+    for name in chief.files:
+        np.testing.assert_allclose(chief[name], other[name], rtol=0, atol=1e-6)
+    # Only the chief writes its run directory; the other leaves its own alone.
+    assert (tmp_path / "run_0" / "saved_model" / "saved_model.pb").is_file()
+    assert (tmp_path / "run_0" / "metrics.json").is_file()
+    assert not (tmp_path / "run_1").exists()
+
+
+def test_multiworker_without_tf_config_is_explained(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        make_strategy("multiworker")
+
+
+def test_unknown_strategy_is_rejected():
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        make_strategy("tpu")
+
+
+def test_chief_is_the_chief_task_or_worker_zero_of_a_cluster_without_one():
+    class Resolver:
+        def __init__(self, task_type, task_id, cluster):
+            self.task_type, self.task_id, self.cluster = task_type, task_id, cluster
+
+        def cluster_spec(self):
+            return type("Spec", (), {"as_dict": lambda _: self.cluster})()
+
+    def strategy(*args):
+        return type("Strategy", (), {"cluster_resolver": Resolver(*args)})()
+
+    workers = {"worker": ["a:1", "b:1"]}
+    with_chief = {"chief": ["c:1"], **workers}
+    assert is_chief(strategy("worker", 0, workers))
+    assert not is_chief(strategy("worker", 1, workers))
+    assert is_chief(strategy("chief", 0, with_chief))
+    assert not is_chief(strategy("worker", 0, with_chief))
+    assert is_chief(make_strategy("default"))
+
+
+def test_tf_config_names_the_cluster_and_this_task():
+    config = json.loads(tf_config(["h1:1", "h2:2"], 1))
+    assert config == {
+        "cluster": {"worker": ["h1:1", "h2:2"]},
+        "task": {"type": "worker", "index": 1},
+    }
