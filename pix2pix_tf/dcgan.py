@@ -22,7 +22,7 @@ from keras import layers
 from pix2pix_tf.blocks import conv_init, downsample, normalization, upsample
 from pix2pix_tf.generators import check_image_size
 from pix2pix_tf.losses import check_gan_mode, discriminator_loss, generator_gan_loss
-from pix2pix_tf.schedules import pix2pix_adam
+from pix2pix_tf.schedules import TwoOptimizerCompileConfig, pix2pix_adam
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
@@ -191,7 +191,7 @@ class DCGANDiscriminator(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
-class DCGAN(keras.Model):
+class DCGAN(TwoOptimizerCompileConfig, keras.Model):
     """A DCGAN generator and discriminator trained together with `fit()`.
 
     Radford, Metz and Chintala, ICLR 2016 (arXiv:1511.06434). Each step draws a
@@ -249,21 +249,6 @@ class DCGAN(keras.Model):
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         super().compile(optimizer=self.g_optimizer, **kwargs)
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return {}
-        return {
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-        }
-
-    def compile_from_config(self, config):
-        if config:
-            self.compile(
-                g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-                d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
-            )
 
     @staticmethod
     def _images(data):

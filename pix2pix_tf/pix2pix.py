@@ -15,7 +15,7 @@ from pix2pix_tf.losses import (
     l1_loss,
     weighted_l1_loss,
 )
-from pix2pix_tf.schedules import pix2pix_adam
+from pix2pix_tf.schedules import TwoOptimizerCompileConfig, pix2pix_adam
 
 # PSNR of identical images is infinite; cap it so that means stay finite.
 PSNR_CAP_DB = 100.0
@@ -44,7 +44,7 @@ def _features_and_logits(discriminator):
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
-class Pix2Pix(keras.Model):
+class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
     """Conditional GAN for paired image-to-image translation (pix2pix).
 
     Isola, Zhu, Zhou and Efros, "Image-to-Image Translation with Conditional
@@ -165,21 +165,6 @@ class Pix2Pix(keras.Model):
         # The generator's optimizer is `self.optimizer`, so that callbacks such as
         # TensorBoard count steps with its `iterations`.
         super().compile(optimizer=self.g_optimizer, auto_scale_loss=False, **kwargs)
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return {}
-        return {
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-        }
-
-    def compile_from_config(self, config):
-        if config:
-            self.compile(
-                g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-                d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
-            )
 
     def _pix2pix_losses(self, inputs, targets, generated, training):
         if self.feature_matching_weight:

@@ -47,3 +47,26 @@ def pix2pix_adam(learning_rate=2e-4, constant_steps=0, decay_steps=0):
         else learning_rate
     )
     return keras.optimizers.Adam(learning_rate=schedule, beta_1=0.5, beta_2=0.999)
+
+
+class TwoOptimizerCompileConfig:
+    """Saves and restores a GAN's ``g_optimizer`` and ``d_optimizer`` with the model.
+
+    Mixed into the GAN models (before `keras.Model`) whose ``compile`` takes
+    both optimizers, so that a loaded ``.keras`` file resumes with their state.
+    """
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        if config:
+            self.compile(
+                g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+                d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            )
