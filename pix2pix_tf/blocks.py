@@ -38,6 +38,8 @@ class BatchNorm(layers.BatchNormalization):
         self.batch_stats_at_inference = batch_stats_at_inference
 
     def call(self, inputs, training=None, mask=None):
+        if training and self._fusable(inputs, mask):
+            return self._fused_training_call(inputs)
         if training or not self.batch_stats_at_inference:
             return super().call(inputs, training=training, mask=mask)
         # Upcast as the parent does: float16 moments overflow.
@@ -53,6 +55,37 @@ class BatchNorm(layers.BatchNormalization):
             epsilon=self.epsilon,
         )
         return ops.cast(outputs, self.compute_dtype)
+
+    def _fusable(self, inputs, mask):
+        """Whether TensorFlow's fused kernel computes what Keras' layer would."""
+        return (
+            keras.backend.backend() == "tensorflow"
+            and self.trainable
+            and mask is None
+            and not self.synchronized  # replicas' moments are all-reduced by Keras' path
+            and not self.renorm
+            and self.scale
+            and self.center
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+        )
+
+    def _fused_training_call(self, inputs):
+        # One fused kernel forward and one backward (oneDNN's on CPUs), instead
+        # of Keras' moments and elementwise ops: measured in docs/performance.md.
+        import tensorflow as tf
+
+        x = tf.cast(inputs, "float32")  # as Keras' layer: moments in float32
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            x, self.gamma, self.beta, epsilon=self.epsilon, data_format="NHWC", is_training=True
+        )
+        # The kernel returns the unbiased variance; Keras averages the biased one.
+        count = tf.cast(tf.reduce_prod(tf.shape(x)[:-1]), "float32")
+        variance = tf.where(count > 1.0, variance * (count - 1.0) / count, 0.0)
+        momentum = self.momentum
+        self.moving_mean.assign(self.moving_mean * momentum + mean * (1.0 - momentum))
+        self.moving_variance.assign(self.moving_variance * momentum + variance * (1.0 - momentum))
+        return tf.cast(outputs, self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "batch_stats_at_inference": self.batch_stats_at_inference}

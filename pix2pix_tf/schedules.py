@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from pix2pix_tf.optimizers import FusedAdam
+
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
 class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -46,7 +48,7 @@ def pix2pix_adam(learning_rate=2e-4, constant_steps=0, decay_steps=0):
         if decay_steps
         else learning_rate
     )
-    return keras.optimizers.Adam(learning_rate=schedule, beta_1=0.5, beta_2=0.999)
+    return FusedAdam(learning_rate=schedule, beta_1=0.5, beta_2=0.999)
 
 
 class TwoOptimizerCompileConfig:
