@@ -15,7 +15,6 @@ import tensorflow as tf
 
 from pix2pix_tf import atomic
 from pix2pix_tf.blocks import set_inference_mode
-from pix2pix_tf.folding import fold_batch_norm
 from pix2pix_tf.generators import UNetGenerator
 
 METADATA_FILE = "pix2pix_tf.json"
@@ -72,8 +71,7 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
         generator: a `UNetGenerator` (or a `Pix2Pix`, whose generator is taken).
         path: output directory; replaced atomically if it exists.
         inference_mode: "standard" (moving averages, no dropout) or "paper"
-            (batch statistics and dropout, as in the paper). In standard mode
-            batch norm is folded into the convolutions (`fold_batch_norm`).
+            (batch statistics and dropout, as in the paper).
         tflite: also write ``model.tflite`` beside the SavedModel.
 
     Returns:
@@ -89,9 +87,6 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
     generator = getattr(generator, "generator", generator)
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
-    if inference_mode == "standard" and flexible.norm == "batch":
-        # Fixed statistics: batch norm folds into the convolutions (same outputs, faster).
-        flexible = fold_batch_norm(flexible)
     multiple = 2**flexible.depth
     channels = flexible.input_channels
 
