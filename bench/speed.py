@@ -53,6 +53,7 @@ from pix2pix_tf.training import TrainConfig, build_model, compile_model  # noqa:
 
 SIZE = 256
 BASELINE = "tutorial float32 b1"
+PAPER_FILTERS = 64  # the tutorial's and the paper's width
 # What `pix2pix-tf train` runs by default; --precision and --batch-size try other candidates.
 DEFAULTS = TrainConfig()
 
@@ -61,14 +62,20 @@ def default_policy():
     return resolve_precision(DEFAULTS.precision)
 
 
-def variant_name(kind, policy, batch, jit=False):
-    return f"{kind} {policy.replace('mixed_', '')} b{batch}{' XLA' if jit else ''}"
+def variant_name(kind, policy, batch, jit=False, filters=PAPER_FILTERS):
+    width = "" if filters == PAPER_FILTERS else f" f{filters}"
+    return f"{kind} {policy.replace('mixed_', '')} b{batch}{width}{' XLA' if jit else ''}"
+
+
+def default_spec():
+    """(kind, policy, batch, jit, filters) of what `pix2pix-tf train` runs by default here."""
+    jit = resolve_jit_compile(DEFAULTS.jit_compile)
+    return ("ours", default_policy(), DEFAULTS.batch_size, jit, DEFAULTS.base_filters)
 
 
 def default_name():
     """The variant that `pix2pix-tf train` runs with its defaults on this machine."""
-    jit = resolve_jit_compile(DEFAULTS.jit_compile)
-    return variant_name("ours", default_policy(), DEFAULTS.batch_size, jit)
+    return variant_name(*default_spec())
 
 
 class Variant:
@@ -79,11 +86,13 @@ class Variant:
         policy: Keras dtype policy name.
         batch: images per step.
         jit: XLA-compile the step.
+        filters: base filters of ours (the tutorial has 64).
     """
 
-    def __init__(self, kind, policy, batch, jit=False):
+    def __init__(self, kind, policy, batch, jit=False, filters=PAPER_FILTERS):
         self.kind, self.policy, self.batch, self.jit = kind, policy, batch, jit
-        self.name = variant_name(kind, policy, batch, jit)
+        self.filters = PAPER_FILTERS if kind == "tutorial" else filters
+        self.name = variant_name(kind, policy, batch, jit, self.filters)
         keras.mixed_precision.set_global_policy(policy)  # layers keep the policy they are built in
         rng = np.random.default_rng(0)
         shape = (batch, SIZE, SIZE, 3)
@@ -95,7 +104,13 @@ class Variant:
             self.function = self.model.train_step
             self.args = (self.x, self.y)
         else:
-            config = TrainConfig(image_size=(SIZE, SIZE), batch_size=batch, precision=policy)
+            config = dataclasses.replace(
+                DEFAULTS,
+                image_size=(SIZE, SIZE),
+                batch_size=batch,
+                precision=policy,
+                base_filters=filters,
+            )
             self.model = build_model(config)
             compile_model(self.model, config, total_steps=10_000)
             self.generator = self.model.generator
@@ -109,30 +124,35 @@ class Variant:
         float(np.asarray(next(iter(logs.values()))).ravel()[0])
 
     def flops(self):
-        return measure.graph_flops(self.function, *self.args)
+        return measure.step_flops(self.generator, self.model.discriminator, self.batch, SIZE)
 
 
 def training_variants(args):
-    """The (kind, policy, batch, jit) of every variant this run times."""
-    policy, batch = default_policy(), DEFAULTS.batch_size
+    """The (kind, policy, batch, jit, filters) of every variant this run times."""
+    policy, batch, filters = default_policy(), DEFAULTS.batch_size, DEFAULTS.base_filters
+    paper = PAPER_FILTERS
     wanted = [
-        ("tutorial", "float32", 1, False),
-        ("ours", "float32", 1, False),
-        ("ours", policy, batch, resolve_jit_compile(DEFAULTS.jit_compile)),
-        ("ours", policy, 1, False),
-        ("ours", "float32", batch, False),
-        ("tutorial", policy, 1, False),  # the same-precision baseline
+        ("tutorial", "float32", 1, False, paper),
+        ("ours", "float32", 1, False, paper),  # the same network and batch as the tutorial
+        default_spec(),
+        ("ours", policy, 1, False, paper),
+        ("ours", "float32", batch, False, filters),
+        ("tutorial", policy, 1, False, paper),  # the same-precision baseline
     ]
     if args.bf16:  # emulated on CPUs without bfloat16 instructions: see docs/performance.md
-        wanted += [("ours", "mixed_bfloat16", 1, False)]
+        wanted += [("ours", "mixed_bfloat16", 1, False, paper)]
     if args.xla:
-        wanted += [("tutorial", "float32", 1, True), ("ours", "float32", 1, True)]
+        wanted += [
+            ("tutorial", "float32", 1, True, paper),
+            ("ours", "float32", 1, True, paper),
+            ("ours", "float32", batch, True, filters),
+        ]
     if args.gpu:
         wanted += [
-            ("tutorial", "mixed_float16", 1, False),
-            ("ours", "mixed_float16", 1, False),
-            ("ours", "mixed_float16", batch, False),
-            ("ours", "mixed_float16", batch, True),
+            ("tutorial", "mixed_float16", 1, False, paper),
+            ("ours", "mixed_float16", 1, False, paper),
+            ("ours", "mixed_float16", batch, False, filters),
+            ("ours", "mixed_float16", batch, True, filters),
         ]
     return list(dict.fromkeys(wanted))  # in order, without repeats
 
@@ -178,8 +198,8 @@ def same_batch_ratios(per_round, variants):
     """Step-time ratios tutorial / ours at equal precision and batch (> 1: ours faster)."""
     pairs = {}
     for name, variant in variants.items():
-        if variant.kind != "ours" or variant.jit:
-            continue
+        if variant.kind != "ours" or variant.jit or variant.filters != PAPER_FILTERS:
+            continue  # the same network only
         twin = variant_name("tutorial", variant.policy, variant.batch)
         if twin in per_round:
             speedups = measure.ratios(per_round[twin], per_round[name])
@@ -190,19 +210,23 @@ def same_batch_ratios(per_round, variants):
     return pairs
 
 
-def bench_inference(args, default, tutorial, workdir):
-    """Exported SavedModels: ours (the default model) against the tutorial generator."""
-    # `train` exports under the global policy it trained in: so does this.
-    keras.mixed_precision.set_global_policy(default.policy)
-    ours_path = export_generator(default.generator, Path(workdir) / "ours")
-    keras.mixed_precision.set_global_policy("float32")
+def bench_inference(args, default, paper, tutorial, workdir):
+    """Exported SavedModels against the tutorial generator's: ours (the default
+    model) and, when the default is narrower, ours at the tutorial's width."""
+    models = {"ours": default}
+    if paper.filters != default.filters:
+        models["ours f64"] = paper  # the same network: what the export itself gains
+    loaded = {}
+    for name, variant in models.items():
+        # `train` exports under the global policy it trained in: so does this.
+        keras.mixed_precision.set_global_policy(variant.policy)
+        path = export_generator(variant.generator, Path(workdir) / name.replace(" ", "_"))
+        keras.mixed_precision.set_global_policy("float32")
+        loaded[name] = tf.saved_model.load(str(path))
     tutorial_path = Path(workdir) / "tutorial"
     tutorial.generator.export(str(tutorial_path), verbose=False)
     # Keep the loaded objects: their functions need the variables they hold.
-    loaded = {
-        "tutorial": tf.saved_model.load(str(tutorial_path)),
-        "ours": tf.saved_model.load(str(ours_path)),
-    }
+    loaded["tutorial"] = tf.saved_model.load(str(tutorial_path))
     served = {name: saved.serve for name, saved in loaded.items()}
     results = {}
     for batch in (1, 8):
@@ -216,12 +240,13 @@ def bench_inference(args, default, tutorial, workdir):
         for call in calls.values():
             call()  # trace and warm up
         per_round = measure.interleaved(calls, args.rounds, args.calls)
-        speedups = measure.ratios(per_round["tutorial"], per_round["ours"])
-        results[f"batch {batch}"] = {
-            name: measure.summary(seconds, batch) for name, seconds in per_round.items()
-        }
-        results[f"batch {batch}"]["ours_vs_tutorial"] = round(statistics.median(speedups), 3)
-        results[f"batch {batch}"]["ours_vs_tutorial_rounds"] = [round(s, 3) for s in speedups]
+        row = {name: measure.summary(seconds, batch) for name, seconds in per_round.items()}
+        for name in models:
+            speedups = measure.ratios(per_round["tutorial"], per_round[name])
+            key = name.replace(" ", "_")
+            row[f"{key}_vs_tutorial"] = round(statistics.median(speedups), 3)
+            row[f"{key}_vs_tutorial_rounds"] = [round(s, 3) for s in speedups]
+        results[f"batch {batch}"] = row
     return results
 
 
@@ -247,7 +272,7 @@ def rss_child(kind):
     """Peak RSS of a fresh process building ``kind``'s default model and training 3 steps."""
     policy = "float32" if kind == "tutorial" else default_policy()
     batch = 1 if kind == "tutorial" else DEFAULTS.batch_size
-    variant = Variant(kind, policy, batch, jit=False)
+    variant = Variant(kind, policy, batch, jit=False, filters=DEFAULTS.base_filters)
     for _ in range(3):
         variant.step()
     print(json.dumps({"peak_rss_mib": round(measure.peak_rss_mib(), 1)}))
@@ -255,7 +280,10 @@ def rss_child(kind):
 
 def candidate_args():
     """The options that make a child process measure the same defaults as this one."""
-    return ["--precision", DEFAULTS.precision, "--batch-size", str(DEFAULTS.batch_size)]
+    return [
+        *("--precision", DEFAULTS.precision, "--batch-size", str(DEFAULTS.batch_size)),
+        *("--base-filters", str(DEFAULTS.base_filters)),
+    ]
 
 
 def bench_memory():
@@ -295,14 +323,20 @@ def print_training(rows, same, peaks):
 
 def print_inference(results):
     print("\nExported SavedModel inference, images/s")
-    print("| batch | tutorial | ours | ours / tutorial | per-round |")
-    print("| --- | --- | --- | --- | --- |")
+    names = [k[: -len("_vs_tutorial")] for k in results["batch 1"] if k.endswith("_vs_tutorial")]
+    print(
+        "| batch | tutorial | "
+        + " | ".join(f"{n.replace('_', ' ')} | / tutorial (per-round)" for n in names)
+        + " |"
+    )
+    print("| --- | --- |" + " --- | --- |" * len(names))
     for batch, r in results.items():
-        rounds = " ".join(f"{s:.2f}" for s in r["ours_vs_tutorial_rounds"])
-        print(
-            f"| {batch} | {r['tutorial']['images_per_second']:.2f} "
-            f"| {r['ours']['images_per_second']:.2f} | {r['ours_vs_tutorial']:.2f}x | {rounds} |"
-        )
+        cells = []
+        for n in names:
+            rounds = " ".join(f"{s:.2f}" for s in r[f"{n}_vs_tutorial_rounds"])
+            rate = r[n.replace("_", " ")]["images_per_second"]
+            cells.append(f"{rate:.2f} | {r[f'{n}_vs_tutorial']:.2f}x ({rounds})")
+        print(f"| {batch} | {r['tutorial']['images_per_second']:.2f} | " + " | ".join(cells) + " |")
 
 
 def print_data(rows, train_rate):
@@ -348,6 +382,7 @@ def main(argv=None):
     p.add_argument("--json", type=Path, default=Path("bench/results/speed.json"))
     p.add_argument("--precision", help="measure this precision as the default instead")
     p.add_argument("--batch-size", type=int, help="measure this batch size as the default instead")
+    p.add_argument("--base-filters", type=int, help="measure this width as the default instead")
     p.add_argument("--rss-child", choices=("tutorial", "ours"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     global DEFAULTS
@@ -355,6 +390,7 @@ def main(argv=None):
         DEFAULTS,
         precision=args.precision or DEFAULTS.precision,
         batch_size=args.batch_size or DEFAULTS.batch_size,
+        base_filters=args.base_filters or DEFAULTS.base_filters,
     )
     if args.rss_child:
         return rss_child(args.rss_child)
@@ -409,8 +445,9 @@ def main(argv=None):
     default = default_name()
     if "inference" not in args.skip:
         with tempfile.TemporaryDirectory() as workdir:
+            paper = variants[variant_name("ours", "float32", 1)]
             results["inference"] = bench_inference(
-                args, variants[default], variants[BASELINE], workdir
+                args, variants[default], paper, variants[BASELINE], workdir
             )
         print_inference(results["inference"])
     del variants

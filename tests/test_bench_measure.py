@@ -1,0 +1,31 @@
+import keras
+
+from bench import measure
+from bench.speed import variant_name
+
+
+def test_forward_flops_count_a_convolution_by_hand():
+    # 2 FLOPs (multiply, add) per kernel tap, input channel and output value.
+    model = keras.Sequential(
+        [keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 4, strides=2, padding="same")]
+    )
+    assert measure.forward_flops(model, (1, 16, 16, 3)) >= 2 * 4 * 4 * 3 * 8 * 8 * 8
+    assert measure.forward_flops(model, (1, 16, 16, 3)) < 1.1 * 2 * 4 * 4 * 3 * 8 * 8 * 8
+
+
+def test_a_step_is_three_generators_and_seven_discriminators():
+    from pix2pix_tf.discriminators import PatchDiscriminator
+    from pix2pix_tf.generators import UNetGenerator
+
+    g = UNetGenerator(image_size=(32, 32), depth=5, base_filters=4)
+    d = PatchDiscriminator(image_size=(32, 32), base_filters=4)
+    shape = (2, 32, 32, 3)
+    expected = 3 * measure.forward_flops(g, shape) + 7 * measure.forward_flops(d, shape, shape)
+    assert measure.step_flops(g, d, batch=2, size=32) == expected
+
+
+def test_variant_names_show_what_differs_from_the_tutorial():
+    assert variant_name("ours", "float32", 1) == "ours float32 b1"
+    assert variant_name("ours", "mixed_bfloat16", 4, jit=True, filters=32) == (
+        "ours bfloat16 b4 f32 XLA"
+    )
