@@ -32,6 +32,7 @@ _RECIPE_OPTIONS = {
     "batch_size": "batch_size",
     "depth": "depth",
     "base_filters": "base_filters",
+    "disc_filters": "disc_filters",
     "norm": "norm",
     "dropout": "dropout",
     "disc_layers": "disc_layers",
@@ -44,6 +45,7 @@ _RECIPE_OPTIONS = {
     "output_mode": "output_mode",
     "changed_weight": "changed_weight",
     "feature_matching_weight": "feature_matching_weight",
+    "mask_weight": "mask_weight",
 }
 
 
@@ -83,7 +85,12 @@ def _add_train(commands):
     p.add_argument("--num-faces", type=int, default=defaults.num_faces, help="synthetic people")
     p.add_argument("--direction", default=defaults.direction, choices=("AtoB", "BtoA"))
     p.add_argument("--depth", type=int, help="U-Net depth (default: deepest that fits, max 8)")
-    p.add_argument("--base-filters", type=int, default=defaults.base_filters)
+    p.add_argument(
+        "--base-filters", type=int, default=defaults.base_filters, help="generator width (ngf)"
+    )
+    p.add_argument(
+        "--disc-filters", type=int, help="discriminator width (ndf; default: --base-filters)"
+    )
     p.add_argument("--norm", default=defaults.norm, choices=("batch", "instance", "none"))
     p.add_argument("--dropout", type=float, default=defaults.dropout)
     p.add_argument("--disc-layers", type=int, default=defaults.disc_layers, help="0: PixelGAN")
@@ -139,6 +146,13 @@ def _add_train(commands):
         help="weight of L1 between discriminator features of real and generated pairs",
     )
     p.add_argument(
+        "--mask-weight",
+        type=float,
+        default=defaults.mask_weight,
+        help="composite output: weight of a cross-entropy teaching the blend mask the "
+        "pixels the input changed",
+    )
+    p.add_argument(
         "--max-minutes",
         type=float,
         help="stop training after this many minutes, then checkpoint, evaluate and export",
@@ -167,6 +181,7 @@ def _train_config(args):
         direction=args.direction,
         depth=args.depth,
         base_filters=args.base_filters,
+        disc_filters=args.disc_filters,
         norm=args.norm,
         dropout=args.dropout,
         disc_layers=args.disc_layers,
@@ -182,6 +197,7 @@ def _train_config(args):
         output_mode=args.output_mode,
         changed_weight=args.changed_weight,
         feature_matching_weight=args.feature_matching_weight,
+        mask_weight=args.mask_weight,
         max_minutes=args.max_minutes,
     )
     given = {

@@ -84,6 +84,21 @@ def weighted_l1_loss(target, generated, weights):
     return ops.mean(ops.cast(weights, "float32") * error)
 
 
+def mask_loss(changed, mask):
+    """Binary cross-entropy between a predicted soft mask and the changed pixels.
+
+    Args:
+        changed: (batch, H, W, 1) of 0 and 1, e.g. `changed_pixels`.
+        mask: (batch, H, W, 1) predicted probabilities in [0, 1].
+
+    Returns:
+        Scalar: the mean cross-entropy per pixel.
+    """
+    mask = ops.clip(ops.cast(mask, "float32"), 1e-6, 1.0 - 1e-6)
+    changed = ops.cast(changed, "float32")
+    return -ops.mean(changed * ops.log(mask) + (1.0 - changed) * ops.log(1.0 - mask))
+
+
 def feature_matching_loss(real_features, fake_features):
     """Mean L1 distance between the discriminator's features of real and generated pairs.
 

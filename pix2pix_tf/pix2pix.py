@@ -13,6 +13,7 @@ from pix2pix_tf.losses import (
     feature_matching_loss,
     generator_gan_loss,
     l1_loss,
+    mask_loss,
     weighted_l1_loss,
 )
 from pix2pix_tf.schedules import TwoOptimizerCompileConfig, pix2pix_adam
@@ -43,6 +44,19 @@ def _features_and_logits(discriminator):
     return keras.Model(discriminator.inputs, [*hidden, discriminator.outputs[0]])
 
 
+def _image_and_mask(generator):
+    """A model sharing ``generator``'s weights that returns its output image and
+    the soft mask that blended it (a composite generator's "blend_mask" layer)."""
+    if getattr(generator, "output_mode", None) != "composite":
+        raise ValueError(
+            "mask_weight supervises the blend mask of a composite generator; build it "
+            "with UNetGenerator(output_mode='composite') (--output-mode composite) or "
+            "set mask_weight=0."
+        )
+    mask = generator.get_layer("blend_mask").output
+    return keras.Model(generator.input, [generator.output, mask])
+
+
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
 class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
     """Conditional GAN for paired image-to-image translation (pix2pix).
@@ -71,6 +85,10 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         feature_matching_weight: weight of the L1 distance between the
             discriminator's features of real and generated pairs
             (`losses.feature_matching_loss`); 0 (the paper) leaves it out.
+        mask_weight: weight of a cross-entropy that teaches a composite
+            generator's blend mask the pixels the input changed
+            (`losses.mask_loss`), so that it covers an occlusion to its edges
+            and leaves the rest exactly as it was; 0 leaves the mask to the L1.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -90,13 +108,14 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         inference_mode="standard",
         changed_weight=0.0,
         feature_matching_weight=0.0,
+        mask_weight=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if changed_weight < 0 or feature_matching_weight < 0:
+        if min(changed_weight, feature_matching_weight, mask_weight) < 0:
             raise ValueError(
-                "changed_weight and feature_matching_weight must be >= 0, got "
-                f"{changed_weight} and {feature_matching_weight}."
+                "changed_weight, feature_matching_weight and mask_weight must be >= 0, got "
+                f"{changed_weight}, {feature_matching_weight} and {mask_weight}."
             )
         check_gan_mode(gan_mode)
         if inference_mode not in INFERENCE_MODES:
@@ -110,16 +129,20 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         self.inference_mode = inference_mode
         self.changed_weight = float(changed_weight)
         self.feature_matching_weight = float(feature_matching_weight)
+        self.mask_weight = float(mask_weight)
         set_inference_mode(generator, inference_mode)
         # The discriminator's hidden activations and its logits, from one call; kept
         # in a tuple, which Keras does not track, so its (shared) weights are saved once.
         self._disc_features = (
             (_features_and_logits(discriminator),) if self.feature_matching_weight else ()
         )
+        self._image_and_mask = (_image_and_mask(generator),) if self.mask_weight else ()
 
         names = ("g_total", "g_gan", "g_l1", "d")
         if self.feature_matching_weight:
             names = names[:3] + ("g_fm",) + names[3:]
+        if self.mask_weight:
+            names = names[:-1] + ("g_mask",) + names[-1:]
         self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.quality_trackers = {
             name: keras.metrics.Mean(name=name) for name in ("ssim", "psnr", "l1")
@@ -166,7 +189,13 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         # TensorBoard count steps with its `iterations`.
         super().compile(optimizer=self.g_optimizer, auto_scale_loss=False, **kwargs)
 
-    def _pix2pix_losses(self, inputs, targets, generated, training):
+    def _generate(self, inputs, training):
+        """The generated images, and their blend masks when the loss needs them."""
+        if self.mask_weight:
+            return self._image_and_mask[0](inputs, training=training)
+        return self.generator(inputs, training=training), None
+
+    def _pix2pix_losses(self, inputs, targets, generated, training, mask=None):
         if self.feature_matching_weight:
             features = self._disc_features[0]
             *real_features, real_logits = features([inputs, targets], training=training)
@@ -184,6 +213,9 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         if self.feature_matching_weight:
             losses["g_fm"] = feature_matching_loss(real_features, fake_features)
             losses["g_total"] += self.feature_matching_weight * losses["g_fm"]
+        if mask is not None:
+            losses["g_mask"] = mask_loss(changed_pixels(inputs, targets), mask)
+            losses["g_total"] += self.mask_weight * losses["g_mask"]
         losses["d"] = discriminator_loss(real_logits, fake_logits, self.gan_mode)
         return losses
 
@@ -193,8 +225,8 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         # by their number: the update is that of the mean over the global batch.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            generated = self.generator(inputs, training=True)
-            losses = self._pix2pix_losses(inputs, targets, generated, training=True)
+            generated, mask = self._generate(inputs, training=True)
+            losses = self._pix2pix_losses(inputs, targets, generated, training=True, mask=mask)
             g_loss = self.g_optimizer.scale_loss(losses["g_total"] / replicas)
             d_loss = self.d_optimizer.scale_loss(losses["d"] / replicas)
         g_vars = self.generator.trainable_variables
@@ -209,8 +241,9 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
 
     def test_step(self, data):
         inputs, targets = data[:2]
-        generated = self(inputs, training=False)
-        for name, value in self._pix2pix_losses(inputs, targets, generated, training=False).items():
+        generated, mask = self._generate(inputs, training=False)
+        losses = self._pix2pix_losses(inputs, targets, generated, training=False, mask=mask)
+        for name, value in losses.items():
             self.loss_trackers[name].update_state(value)
         scores = {
             "ssim": quality.ssim(targets, generated),
@@ -244,6 +277,7 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             "inference_mode": self.inference_mode,
             "changed_weight": self.changed_weight,
             "feature_matching_weight": self.feature_matching_weight,
+            "mask_weight": self.mask_weight,
         }
 
     @classmethod

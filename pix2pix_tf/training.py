@@ -86,7 +86,11 @@ class TrainConfig:
         num_faces: synthetic people (80% train, 10% val, 10% test).
         direction: "AtoB" or "BtoA" for side-by-side folders.
         depth: U-Net depth; None for the deepest that fits (8 at 256x256).
-        base_filters: filters of the first generator and discriminator layers.
+        base_filters: filters of the first generator layer (``ngf`` of the
+            reference implementation), and of the discriminator's unless
+            ``disc_filters`` is given.
+        disc_filters: filters of the first discriminator layer (``ndf``); None:
+            ``base_filters``.
         norm: "batch", "instance" or "none".
         dropout: generator dropout rate.
         disc_layers: PatchGAN stride-2 layers (3: 70x70 patches; 0: PixelGAN).
@@ -108,6 +112,8 @@ class TrainConfig:
             (see `UNetGenerator`).
         changed_weight: extra L1 weight on pixels the input changed (see `Pix2Pix`).
         feature_matching_weight: weight of discriminator feature matching (see `Pix2Pix`).
+        mask_weight: weight of the blend-mask cross-entropy of composite output
+            (see `Pix2Pix`).
         max_minutes: stop training after this many minutes of wall time (then
             checkpoint, evaluate and export as after the last epoch); None: no limit.
     """
@@ -124,6 +130,7 @@ class TrainConfig:
     direction: str = "AtoB"
     depth: int | None = None
     base_filters: int = 64
+    disc_filters: int | None = None
     norm: str = "batch"
     dropout: float = 0.5
     disc_layers: int = 3
@@ -139,11 +146,16 @@ class TrainConfig:
     output_mode: str = "direct"
     changed_weight: float = 0.0
     feature_matching_weight: float = 0.0
+    mask_weight: float = 0.0
     max_minutes: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
         get_task(self.task)
+        for name in ("base_filters", "disc_filters"):
+            value = getattr(self, name)
+            if value is not None and (int(value) != value or value < 1):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}.")
         if self.steps is not None and self.steps < 1:
@@ -160,6 +172,12 @@ class TrainConfig:
             raise ValueError(f"lr_decay_fraction must be in [0, 1], got {self.lr_decay_fraction}.")
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise ValueError(f"max_minutes must be positive (or None), got {self.max_minutes}.")
+        if self.mask_weight and self.output_mode != "composite":
+            raise ValueError(
+                f"mask_weight={self.mask_weight} trains the blend mask of composite output, "
+                f"but output_mode is {self.output_mode!r}: set output_mode='composite' "
+                "(--output-mode composite) or mask_weight=0."
+            )
         # Here, not when the model is built: a size that cannot work fails before any work.
         check_image_size(self.image_size, self.unet_depth)
 
@@ -187,7 +205,10 @@ class TrainConfig:
             'composite'
         """
         task = get_task(task)
-        return cls(**{**task.train_defaults, **settings, "task": task.name})
+        defaults = dict(task.train_defaults)
+        if settings.get("output_mode", "composite") != "composite":
+            defaults.pop("mask_weight", None)  # the recipe's mask loss needs a blend mask
+        return cls(**{**defaults, **settings, "task": task.name})
 
     @classmethod
     def from_json(cls, values):
@@ -228,7 +249,7 @@ def build_model(config):
         image_size=config.image_size,
         input_channels=task.input_channels,
         target_channels=task.target_channels,
-        base_filters=config.base_filters,
+        base_filters=config.disc_filters or config.base_filters,
         n_layers=config.disc_layers,
         norm=config.norm,
         name="discriminator",
@@ -241,6 +262,7 @@ def build_model(config):
         inference_mode=config.inference_mode,
         changed_weight=config.changed_weight,
         feature_matching_weight=config.feature_matching_weight,
+        mask_weight=config.mask_weight,
     )
     return model
 

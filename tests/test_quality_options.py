@@ -14,6 +14,7 @@ from pix2pix_tf.losses import (
     changed_pixels,
     feature_matching_loss,
     l1_loss,
+    mask_loss,
     weighted_l1_loss,
 )
 from pix2pix_tf.pix2pix import Pix2Pix
@@ -142,11 +143,15 @@ def test_feature_matching_is_zero_for_equal_features_and_blocks_real_gradients()
         feature_matching_loss(real, real[:1])
 
 
-def _model(changed_weight=0.0, feature_matching_weight=0.0, mode="composite"):
+def _model(changed_weight=0.0, feature_matching_weight=0.0, mode="composite", mask_weight=0.0):
     g = UNetGenerator(image_size=(32, 32), depth=5, base_filters=4, output_mode=mode, seed=0)
     d = PatchDiscriminator(image_size=(32, 32), base_filters=4, n_layers=2)
     return Pix2Pix(
-        g, d, changed_weight=changed_weight, feature_matching_weight=feature_matching_weight
+        g,
+        d,
+        changed_weight=changed_weight,
+        feature_matching_weight=feature_matching_weight,
+        mask_weight=mask_weight,
     )
 
 
@@ -186,6 +191,58 @@ def test_feature_matching_and_changed_weight_train_save_and_reload(tmp_path):
 def test_negative_loss_weights_are_refused():
     with pytest.raises(ValueError, match="must be >= 0"):
         _model(changed_weight=-1.0)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        _model(mask_weight=-1.0)
+
+
+def test_mask_loss_is_the_cross_entropy_of_the_changed_pixels():
+    changed = np.array([1.0, 0.0, 1.0, 0.0], "float32").reshape(1, 2, 2, 1)
+    mask = np.array([0.9, 0.2, 0.6, 0.0], "float32").reshape(1, 2, 2, 1)
+    expected = -np.mean([np.log(0.9), np.log(0.8), np.log(0.6), np.log(1 - 1e-6)])
+    assert float(mask_loss(changed, mask)) == pytest.approx(expected, rel=1e-5)
+    assert float(mask_loss(changed, changed)) < 1e-5  # a perfect mask costs (almost) nothing
+
+
+def test_mask_weight_teaches_the_blend_mask_where_the_input_changed():
+    targets = _images((8, 32, 32, 3), 7)
+    inputs = targets.copy()
+    inputs[:, 8:20, 4:16] = -1.0  # a black rectangle
+    changed = np.asarray(changed_pixels(inputs, targets))[..., 0] > 0
+    model = _model(mask_weight=10.0)
+    mask_of = keras.Model(model.generator.input, model.generator.get_layer("blend_mask").output)
+
+    def contrast():  # mean mask inside the occlusion minus outside
+        mask = np.asarray(mask_of(inputs, training=False))[..., 0]
+        return mask[changed].mean() - mask[~changed].mean()
+
+    before = contrast()
+    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    history = model.fit(inputs, targets, batch_size=4, epochs=20, verbose=0).history
+    assert history["g_mask"][-1] < history["g_mask"][0]
+    assert contrast() > before + 0.2
+    # The mask model shares the generator's weights: nothing is saved twice.
+    assert len(model.weights) == len(model.generator.weights) + len(model.discriminator.weights)
+    assert "g_mask" not in _model().loss_trackers
+
+
+def test_disc_filters_set_the_discriminator_width_only(tmp_path):
+    from pix2pix_tf.training import build_model
+
+    args = ["train", "--task", "mugshot", "--out", str(tmp_path), "--image-size", "32"]
+    args += ["--base-filters", "8"]
+    assert _train_config(parser().parse_args(args)).disc_filters is None
+    config = _train_config(parser().parse_args([*args, "--disc-filters", "4"]))
+    model = build_model(config)
+    assert model.generator.base_filters == 8 and model.discriminator.base_filters == 4
+    with pytest.raises(ValueError, match="disc_filters must be a positive integer"):
+        TrainConfig(disc_filters=0)
+
+
+def test_mask_weight_needs_a_composite_generator():
+    with pytest.raises(ValueError, match="output_mode='composite'"):
+        _model(mode="residual", mask_weight=1.0)
+    with pytest.raises(ValueError, match="output_mode='composite'"):
+        TrainConfig(task="occlusion", image_size=(32, 32), mask_weight=1.0)
 
 
 # --- recipes and the command line -----------------------------------------------------------
@@ -209,6 +266,7 @@ def test_train_command_uses_the_recipe_for_options_left_out(tmp_path):
     config = _train_config(args)
     assert (config.batch_size, config.output_mode, config.learning_rate) == (1, "direct", 2e-4)
     assert config.gan_mode == OCCLUSION_RECIPE["gan_mode"]
+    assert config.mask_weight == 0.0  # the recipe's mask loss goes with its composite output
     args = parser().parse_args(["train", "--task", "mugshot", "--out", str(tmp_path)])
     assert _train_config(args) == TrainConfig(task="mugshot")
 
