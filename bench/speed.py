@@ -54,8 +54,8 @@ from pix2pix_tf.training import TrainConfig, build_model, compile_model  # noqa:
 SIZE = 256
 BASELINE = "tutorial float32 b1"
 PAPER_FILTERS = 64  # the tutorial's and the paper's width
-# What `pix2pix-tf train` runs by default; --precision, --batch-size and --base-filters
-# try other candidates.
+# What `pix2pix-tf train` runs by default; --precision, --batch-size, --base-filters
+# and --disc-filters try other candidates.
 DEFAULTS = TrainConfig()
 
 
@@ -63,15 +63,23 @@ def default_policy():
     return resolve_precision(DEFAULTS.precision)
 
 
-def variant_name(kind, policy, batch, jit=False, filters=PAPER_FILTERS):
+def variant_name(kind, policy, batch, jit=False, filters=PAPER_FILTERS, disc_filters=None):
     width = "" if filters == PAPER_FILTERS else f" f{filters}"
+    if disc_filters not in (None, filters):
+        width += f" d{disc_filters}"
     return f"{kind} {policy.replace('mixed_', '')} b{batch}{width}{' XLA' if jit else ''}"
 
 
 def default_spec():
-    """(kind, policy, batch, jit, filters) of what `pix2pix-tf train` runs by default here."""
+    """(kind, policy, batch, jit, filters, disc_filters) of what `pix2pix-tf train`
+    runs by default here."""
     jit = resolve_jit_compile(DEFAULTS.jit_compile)
-    return ("ours", default_policy(), DEFAULTS.batch_size, jit, DEFAULTS.base_filters)
+    return ("ours", default_policy(), DEFAULTS.batch_size, jit, *default_widths())
+
+
+def default_widths():
+    """(generator, discriminator) base filters of the default model."""
+    return DEFAULTS.base_filters, DEFAULTS.disc_filters or DEFAULTS.base_filters
 
 
 def default_name():
@@ -87,13 +95,15 @@ class Variant:
         policy: Keras dtype policy name.
         batch: images per step.
         jit: XLA-compile the step.
-        filters: base filters of ours (the tutorial has 64).
+        filters: base filters of our generator (the tutorial has 64).
+        disc_filters: base filters of our discriminator; None: ``filters``.
     """
 
-    def __init__(self, kind, policy, batch, jit=False, filters=PAPER_FILTERS):
+    def __init__(self, kind, policy, batch, jit=False, filters=PAPER_FILTERS, disc_filters=None):
         self.kind, self.policy, self.batch, self.jit = kind, policy, batch, jit
         self.filters = PAPER_FILTERS if kind == "tutorial" else filters
-        self.name = variant_name(kind, policy, batch, jit, self.filters)
+        self.disc_filters = self.filters if kind == "tutorial" else disc_filters or filters
+        self.name = variant_name(kind, policy, batch, jit, self.filters, self.disc_filters)
         keras.mixed_precision.set_global_policy(policy)  # layers keep the policy they are built in
         rng = np.random.default_rng(0)
         shape = (batch, SIZE, SIZE, 3)
@@ -110,7 +120,8 @@ class Variant:
                 image_size=(SIZE, SIZE),
                 batch_size=batch,
                 precision=policy,
-                base_filters=filters,
+                base_filters=self.filters,
+                disc_filters=self.disc_filters,
             )
             self.model = build_model(config)
             compile_model(self.model, config, total_steps=10_000)
@@ -129,31 +140,31 @@ class Variant:
 
 
 def training_variants(args):
-    """The (kind, policy, batch, jit, filters) of every variant this run times."""
-    policy, batch, filters = default_policy(), DEFAULTS.batch_size, DEFAULTS.base_filters
-    paper = PAPER_FILTERS
+    """The (kind, policy, batch, jit, filters, disc_filters) of every variant this run times."""
+    policy, batch, filters = default_policy(), DEFAULTS.batch_size, default_widths()
+    paper = PAPER_FILTERS, PAPER_FILTERS
     wanted = [
-        ("tutorial", "float32", 1, False, paper),
-        ("ours", "float32", 1, False, paper),  # the same network and batch as the tutorial
+        ("tutorial", "float32", 1, False, *paper),
+        ("ours", "float32", 1, False, *paper),  # the same network and batch as the tutorial
         default_spec(),
-        ("ours", policy, 1, False, paper),
-        ("ours", "float32", batch, False, filters),
-        ("tutorial", policy, 1, False, paper),  # the same-precision baseline
+        ("ours", policy, 1, False, *paper),
+        ("ours", "float32", batch, False, *filters),
+        ("tutorial", policy, 1, False, *paper),  # the same-precision baseline
     ]
     if args.bf16:  # emulated on CPUs without bfloat16 instructions: see docs/performance.md
-        wanted += [("ours", "mixed_bfloat16", 1, False, paper)]
+        wanted += [("ours", "mixed_bfloat16", 1, False, *paper)]
     if args.xla:
         wanted += [
-            ("tutorial", "float32", 1, True, paper),
-            ("ours", "float32", 1, True, paper),
-            ("ours", "float32", batch, True, filters),
+            ("tutorial", "float32", 1, True, *paper),
+            ("ours", "float32", 1, True, *paper),
+            ("ours", "float32", batch, True, *filters),
         ]
     if args.gpu:
         wanted += [
-            ("tutorial", "mixed_float16", 1, False, paper),
-            ("ours", "mixed_float16", 1, False, paper),
-            ("ours", "mixed_float16", batch, False, filters),
-            ("ours", "mixed_float16", batch, True, filters),
+            ("tutorial", "mixed_float16", 1, False, *paper),
+            ("ours", "mixed_float16", 1, False, *paper),
+            ("ours", "mixed_float16", batch, False, *filters),
+            ("ours", "mixed_float16", batch, True, *filters),
         ]
     return list(dict.fromkeys(wanted))  # in order, without repeats
 
@@ -199,7 +210,8 @@ def same_batch_ratios(per_round, variants):
     """Step-time ratios tutorial / ours at equal precision and batch (> 1: ours faster)."""
     pairs = {}
     for name, variant in variants.items():
-        if variant.kind != "ours" or variant.jit or variant.filters != PAPER_FILTERS:
+        paper_widths = variant.filters == variant.disc_filters == PAPER_FILTERS
+        if variant.kind != "ours" or variant.jit or not paper_widths:
             continue  # the same network only
         twin = variant_name("tutorial", variant.policy, variant.batch)
         if twin in per_round:
@@ -277,7 +289,7 @@ def rss_child(kind):
     """Peak RSS of a fresh process building ``kind``'s default model and training 3 steps."""
     policy = "float32" if kind == "tutorial" else default_policy()
     batch = 1 if kind == "tutorial" else DEFAULTS.batch_size
-    variant = Variant(kind, policy, batch, jit=False, filters=DEFAULTS.base_filters)
+    variant = Variant(kind, policy, batch, False, *default_widths())
     for _ in range(3):
         variant.step()
     print(json.dumps({"peak_rss_mib": round(measure.peak_rss_mib(), 1)}))
@@ -288,6 +300,7 @@ def candidate_args():
     return [
         *("--precision", DEFAULTS.precision, "--batch-size", str(DEFAULTS.batch_size)),
         *("--base-filters", str(DEFAULTS.base_filters)),
+        *("--disc-filters", str(default_widths()[1])),
     ]
 
 
@@ -382,10 +395,14 @@ def main(argv=None):
     p.add_argument("--bf16", action="store_true", help="add ours in mixed_bfloat16 at batch 1")
     p.add_argument("--skip", nargs="*", default=[], choices=("inference", "data", "memory"))
     p.add_argument("--images", type=int, default=200, help="quality mode: training images")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="quality mode: seeds")
     p.add_argument("--json", type=Path, default=Path("bench/results/speed.json"))
     p.add_argument("--precision", help="measure this precision as the default instead")
     p.add_argument("--batch-size", type=int, help="measure this batch size as the default instead")
     p.add_argument("--base-filters", type=int, help="measure this width as the default instead")
+    p.add_argument(
+        "--disc-filters", type=int, help="measure this discriminator width as the default instead"
+    )
     p.add_argument("--rss-child", choices=("tutorial", "ours"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     global DEFAULTS
@@ -394,6 +411,7 @@ def main(argv=None):
         precision=args.precision or DEFAULTS.precision,
         batch_size=args.batch_size or DEFAULTS.batch_size,
         base_filters=args.base_filters or DEFAULTS.base_filters,
+        disc_filters=args.disc_filters or DEFAULTS.disc_filters,
     )
     if args.rss_child:
         return rss_child(args.rss_child)

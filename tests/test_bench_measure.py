@@ -29,3 +29,18 @@ def test_variant_names_show_what_differs_from_the_tutorial():
     assert variant_name("ours", "mixed_bfloat16", 4, jit=True, filters=32) == (
         "ours bfloat16 b4 f32 XLA"
     )
+    assert variant_name("ours", "float32", 1, filters=64, disc_filters=32) == "ours float32 b1 d32"
+    assert variant_name("ours", "float32", 1, filters=48, disc_filters=48) == "ours float32 b1 f48"
+
+
+def test_equal_quality_compares_means_over_seeds():
+    from bench.equal_quality import mean_scores, no_worse
+
+    runs = [
+        {"tutorial": {"l1": 0.06, "ssim": 0.70}, "ours": {"l1": 0.05, "ssim": 0.72}},
+        {"tutorial": {"l1": 0.07, "ssim": 0.74}, "ours": {"l1": 0.07, "ssim": 0.70}},
+    ]
+    tutorial, ours = mean_scores(runs, "tutorial"), mean_scores(runs, "ours")
+    assert tutorial == {"l1": 0.065, "ssim": 0.72} and ours == {"l1": 0.06, "ssim": 0.71}
+    assert not no_worse(ours, tutorial)  # lower L1 but lower SSIM
+    assert no_worse(tutorial, tutorial)
