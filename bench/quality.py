@@ -72,9 +72,9 @@ ABLATIONS = {
             *("--output-mode", "direct", "--gan-mode", "vanilla"),
             *("--lr", "2e-4", "--dropout", "0.5", "--batch-size", "1", "--base-filters", "64"),
         ],
-        "no blend-mask loss (mask_weight 0)": ["--mask-weight", "0"],
-        "mask_weight 1": ["--mask-weight", "1"],
-        "mask_weight 10": ["--mask-weight", "10"],
+        "+ blend mask taught the changed pixels (1)": ["--mask-weight", "1"],
+        "+ blend mask taught the changed pixels (3)": ["--mask-weight", "3"],
+        "+ blend mask taught the changed pixels (10)": ["--mask-weight", "10"],
     },
 }
 
