@@ -117,7 +117,7 @@ def main(args, defaults=None):
         ours_config, batch_size=1, precision="float32", base_filters=64, disc_filters=None
     )
     test_data, _ = split_dataset(tutorial_config, "test")
-    seeds = getattr(args, "seeds", None) or [0]
+    seeds = args.seeds
     runs = []
     for seed in seeds:
         runs.append(train_and_score(seed, args.images, tutorial_config, ours_config, test_data))

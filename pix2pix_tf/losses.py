@@ -94,9 +94,8 @@ def mask_loss(changed, mask):
     Returns:
         Scalar: the mean cross-entropy per pixel.
     """
-    mask = ops.clip(ops.cast(mask, "float32"), 1e-6, 1.0 - 1e-6)
-    changed = ops.cast(changed, "float32")
-    return -ops.mean(changed * ops.log(mask) + (1.0 - changed) * ops.log(1.0 - mask))
+    changed, mask = ops.cast(changed, "float32"), ops.cast(mask, "float32")
+    return ops.mean(ops.binary_crossentropy(changed, mask))
 
 
 def feature_matching_loss(real_features, fake_features):

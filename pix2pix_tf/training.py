@@ -205,10 +205,7 @@ class TrainConfig:
             'composite'
         """
         task = get_task(task)
-        defaults = dict(task.train_defaults)
-        if settings.get("output_mode", "composite") != "composite":
-            defaults.pop("mask_weight", None)  # the recipe's mask loss needs a blend mask
-        return cls(**{**defaults, **settings, "task": task.name})
+        return cls(**{**task.train_defaults, **settings, "task": task.name})
 
     @classmethod
     def from_json(cls, values):
