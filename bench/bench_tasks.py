@@ -27,9 +27,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from pix2pix_tf import atomic  # noqa: E402
+from pix2pix_tf.data.photos import source_photos  # noqa: E402
 from pix2pix_tf.data.pipeline import make_dataset  # noqa: E402
-from pix2pix_tf.data.task_data import source_photos, task_pairs  # noqa: E402
 from pix2pix_tf.tasks import TASKS  # noqa: E402
+from pix2pix_tf.tasks.pairs import task_pairs  # noqa: E402
 
 
 def images_per_second(dataset, images, batch_size, repeats):

@@ -28,9 +28,9 @@ import tensorflow as tf
 
 from bench.tutorial import Tutorial
 from pix2pix_tf import atomic
-from pix2pix_tf import metrics as quality
-from pix2pix_tf.precision import resolve_jit_compile
+from pix2pix_tf.models import metrics as quality
 from pix2pix_tf.training import TrainConfig, build_model, compile_model, split_dataset
+from pix2pix_tf.training.precision import resolve_jit_compile
 
 SIZE = 256
 

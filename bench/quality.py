@@ -41,7 +41,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pix2pix_tf import atomic  # noqa: E402
-from pix2pix_tf.baselines import (  # noqa: E402
+from pix2pix_tf.data.degradations import OCCLUSIONS  # noqa: E402
+from pix2pix_tf.evaluation.baselines import (  # noqa: E402
     compare,
     inpaint_telea,
     input_as_output,
@@ -50,8 +51,7 @@ from pix2pix_tf.baselines import (  # noqa: E402
     model_method,
     wide_table,
 )
-from pix2pix_tf.data.degradations import OCCLUSIONS  # noqa: E402
-from pix2pix_tf.data.task_data import masked_pairs, task_pairs  # noqa: E402
+from pix2pix_tf.tasks.pairs import masked_pairs, task_pairs  # noqa: E402
 
 TASKS = ("occlusion", "colorization", "superres", "denoise")
 MEAN_ROW = "all"

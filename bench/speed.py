@@ -47,9 +47,9 @@ import tensorflow as tf  # noqa: E402
 from bench import measure  # noqa: E402
 from bench.tutorial import Tutorial  # noqa: E402
 from pix2pix_tf import atomic  # noqa: E402
-from pix2pix_tf.export import export_generator  # noqa: E402
-from pix2pix_tf.precision import resolve_jit_compile, resolve_precision  # noqa: E402
+from pix2pix_tf.serving.export import export_generator  # noqa: E402
 from pix2pix_tf.training import TrainConfig, build_model, compile_model  # noqa: E402
+from pix2pix_tf.training.precision import resolve_jit_compile, resolve_precision  # noqa: E402
 
 SIZE = 256
 BASELINE = "tutorial float32 b1"

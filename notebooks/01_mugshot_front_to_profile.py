@@ -51,10 +51,10 @@ import numpy as np
 import tensorflow as tf
 from IPython.display import Image, Markdown
 
-from pix2pix_tf import baselines, plots
-from pix2pix_tf.callbacks import SampleGif, read_history_csv
-from pix2pix_tf.data.task_data import task_pairs
+from pix2pix_tf.evaluation import baselines, plots
+from pix2pix_tf.tasks.pairs import task_pairs
 from pix2pix_tf.training import TrainConfig, split_dataset, train
+from pix2pix_tf.training.callbacks import SampleGif, read_history_csv
 
 STARTED = time.perf_counter()
 

@@ -54,11 +54,12 @@ import numpy as np
 import tensorflow as tf
 from IPython.display import Markdown
 
-from pix2pix_tf import baselines, plots
-from pix2pix_tf.callbacks import read_history_csv
 from pix2pix_tf.data.degradations import OCCLUSIONS
-from pix2pix_tf.data.task_data import masked_pairs, source_kind
+from pix2pix_tf.data.photos import source_kind
+from pix2pix_tf.evaluation import baselines, plots
+from pix2pix_tf.tasks.pairs import masked_pairs
 from pix2pix_tf.training import TrainConfig, train
+from pix2pix_tf.training.callbacks import read_history_csv
 
 STARTED = time.perf_counter()
 

@@ -45,8 +45,8 @@ import numpy as np
 import tensorflow as tf
 from IPython.display import Markdown
 
-from pix2pix_tf import baselines, plots
-from pix2pix_tf.data.task_data import task_pairs
+from pix2pix_tf.evaluation import baselines, plots
+from pix2pix_tf.tasks.pairs import task_pairs
 from pix2pix_tf.training import TrainConfig, split_dataset, train
 
 tf.get_logger().setLevel("ERROR")  # four models in one process: no retracing warnings

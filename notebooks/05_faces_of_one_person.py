@@ -50,14 +50,14 @@ import tensorflow as tf
 from IPython.display import Image, Markdown
 from skimage import data as skimage_data
 
-from pix2pix_tf import baselines, plots
-from pix2pix_tf.callbacks import SampleGif
 from pix2pix_tf.data import faces
+from pix2pix_tf.data.photos import source_photos
 from pix2pix_tf.data.snapshots import person_snapshots
 from pix2pix_tf.data.sources import image_folder_dataset
-from pix2pix_tf.data.task_data import source_photos
-from pix2pix_tf.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
+from pix2pix_tf.evaluation import baselines, plots
+from pix2pix_tf.models.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
 from pix2pix_tf.training import TrainConfig, split_dataset, train
+from pix2pix_tf.training.callbacks import SampleGif
 
 STARTED = time.perf_counter()
 

@@ -46,11 +46,12 @@ import numpy as np
 import tensorflow as tf
 from IPython.display import Image, Markdown
 
-from pix2pix_tf import Pix2Pix, baselines, downsample, plots, upsample
-from pix2pix_tf.callbacks import SampleGif, SampleGrid, read_history_csv
+from pix2pix_tf import Pix2Pix, downsample, upsample
 from pix2pix_tf.data.sources import image_folder_dataset
 from pix2pix_tf.data.synthetic import SyntheticFaces
 from pix2pix_tf.data.transforms import center_crop_or_resize
+from pix2pix_tf.evaluation import baselines, plots
+from pix2pix_tf.training.callbacks import SampleGif, SampleGrid, read_history_csv
 
 STARTED = time.perf_counter()
 
@@ -176,7 +177,7 @@ print(
 # per network. The callbacks are ordinary Keras callbacks: `TensorBoard` (run
 # `tensorboard --logdir` on the `logs` folder to watch the losses), `ModelCheckpoint`
 # (the whole model with both optimizers, one `.keras` file per epoch), `CSVLogger`, and
-# two from `pix2pix_tf.callbacks`: a PNG grid of the same validation faces per epoch, and
+# two from `pix2pix_tf.training.callbacks`: a PNG grid of the same validation faces per epoch, and
 # a GIF of them through training.
 #
 # We train `STOP_AFTER` epochs and then stop, as if the session had ended.

@@ -1,21 +1,38 @@
 """pix2pix_tf: image-to-image translation of faces with conditional GANs (pix2pix).
 
-The public API; each name lives in the module that its docstring names.
+The public API; each name lives in the module that its docstring names. The
+packages are the layers, each importing only those below it:
+
+    cli.py       the `pix2pix-tf` command
+    training/    runs: config, fit, callbacks, checkpoints, precision, devices
+    serving/     export and prediction of a trained generator
+    evaluation/  scores beside free baselines, and pictures
+    tasks/       what the generator sees and must produce, and its pairs
+    data/        photos, datasets, synthetic faces, transforms, face cutting
+    models/      blocks, networks, losses, metrics and trainable models
+    atomic.py    crash-safe writes, used by every layer
 """
 
-from pix2pix_tf.blocks import downsample, set_inference_mode, upsample
 from pix2pix_tf.data.faces import cut_face
 from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.prepare import prepare
 from pix2pix_tf.data.synthetic import SyntheticFaces
-from pix2pix_tf.data.task_data import masked_pairs, task_pairs
-from pix2pix_tf.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
-from pix2pix_tf.discriminators import PatchDiscriminator
-from pix2pix_tf.export import export_generator, load_exported
-from pix2pix_tf.generators import UNetGenerator
-from pix2pix_tf.pix2pix import Pix2Pix
-from pix2pix_tf.schedules import ConstantThenLinearDecay, pix2pix_adam
-from pix2pix_tf.tasks import TASKS, Task, get_task, occlusion_task, register_task
+from pix2pix_tf.models.blocks import downsample, set_inference_mode, upsample
+from pix2pix_tf.models.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
+from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.pix2pix import Pix2Pix
+from pix2pix_tf.models.schedules import ConstantThenLinearDecay, pix2pix_adam
+from pix2pix_tf.serving.export import export_generator, load_exported
+from pix2pix_tf.tasks import (
+    TASKS,
+    Task,
+    get_task,
+    masked_pairs,
+    occlusion_task,
+    register_task,
+    task_pairs,
+)
 from pix2pix_tf.training import TrainConfig, train
 
 __version__ = "0.1.0"

@@ -80,3 +80,30 @@ def directory(path):
     os.replace(tmp, path)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def check_output_folder(folder, what="the output"):
+    """Raises PermissionError now if files cannot be written in ``folder``, before any work.
+
+    Creates nothing: writes and removes a probe file in ``folder``, or in its
+    nearest existing parent if it does not exist yet.
+
+    Args:
+        folder: where files will be written.
+        what: what goes there, for the message.
+    """
+    folder = Path(folder).absolute()
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{existing} is a file, not a folder")
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".write_test.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise PermissionError(
+            f"Cannot write {what} to {folder}: {error.strerror or error}. Choose another "
+            "--out folder or fix its permissions; nothing was done."
+        ) from None

@@ -50,11 +50,11 @@ _RECIPE_OPTIONS = {
 
 
 def _add_train(commands):
-    from pix2pix_tf.distribute import STRATEGIES
-    from pix2pix_tf.generators import OUTPUT_MODES
-    from pix2pix_tf.precision import JIT_COMPILE
+    from pix2pix_tf.models.generators import OUTPUT_MODES
     from pix2pix_tf.tasks import TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
+    from pix2pix_tf.training.distribute import STRATEGIES
+    from pix2pix_tf.training.precision import JIT_COMPILE
 
     defaults = TrainConfig()
     p = commands.add_parser(
@@ -250,7 +250,7 @@ def _add_export(commands):
 
 
 def _export(args):
-    from pix2pix_tf.export import export_generator
+    from pix2pix_tf.serving.export import export_generator
     from pix2pix_tf.training import load_trained
 
     config, model = load_trained(args.run_dir)
@@ -268,7 +268,7 @@ def _add_predict(commands):
 
 
 def _predict(args):
-    from pix2pix_tf.predict import predict_files
+    from pix2pix_tf.serving.predict import predict_files
 
     written = predict_files(args.saved_model, args.images, args.out)
     print(f"{len(written)} images written to {args.out}.")
@@ -276,7 +276,7 @@ def _predict(args):
 
 def _add_prepare(commands):
     from pix2pix_tf.data.faces import EYE_DISTANCE, EYE_HEIGHT, FACE_MODES
-    from pix2pix_tf.data.prepare import FORMATS, KINDS
+    from pix2pix_tf.data.prepare_items import FORMATS, KINDS
 
     p = commands.add_parser(
         "prepare",
@@ -317,7 +317,8 @@ def _add_prepare(commands):
 def _prepare(args):
     import time
 
-    from pix2pix_tf.data.prepare import Settings, prepare
+    from pix2pix_tf.data.prepare import prepare
+    from pix2pix_tf.data.prepare_items import Settings
 
     settings = Settings(
         size=_image_size(args.size),

@@ -24,10 +24,10 @@ from broken_files import (
 )
 
 from pix2pix_tf.cli import main
-from pix2pix_tf.data import sources
+from pix2pix_tf.data import image_checks, image_headers, sources
 from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.prepare import prepare
-from pix2pix_tf.data.task_data import task_pairs
+from pix2pix_tf.tasks.pairs import task_pairs
 from pix2pix_tf.training import TrainConfig, train
 
 # What the reason for each bad file must say.
@@ -68,7 +68,7 @@ def decoded(data):
 def test_each_bad_file_is_skipped_with_its_reason(tmp_path, case):
     path = write_corpus(good_folder(tmp_path), {case: BAD[case]})[case]
     with pytest.warns(UserWarning, match="Skipped 1 of 4 image files") as caught:
-        paths = sources.list_images(tmp_path)
+        paths = image_checks.list_images(tmp_path)
     assert str(path) not in paths and len(paths) == 3
     message = str(caught[0].message)
     assert f"{path.name}: {REASONS[case]}" in message
@@ -79,8 +79,8 @@ def test_each_bad_file_is_skipped_with_its_reason(tmp_path, case):
 def test_truncated_files_of_every_format_are_skipped(tmp_path, case):
     path = write_corpus(good_folder(tmp_path, 1), {case: TRUNCATED[case]})[case]
     with pytest.warns(UserWarning, match="truncated"):
-        assert sources.list_images(tmp_path) == [str(tmp_path / "good0.png")]
-    assert sources.check_image_file(path).startswith("truncated ")
+        assert image_checks.list_images(tmp_path) == [str(tmp_path / "good0.png")]
+    assert image_checks.check_image_file(path).startswith("truncated ")
 
 
 def test_whole_files_of_every_format_pass_the_check(tmp_path):
@@ -88,22 +88,22 @@ def test_whole_files_of_every_format_pass_the_check(tmp_path):
         (tmp_path / f"x{ext}").write_bytes(encode(picture(), ext))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        paths = sources.list_images(tmp_path)
+        paths = image_checks.list_images(tmp_path)
     assert len(paths) == 5
     for path in paths:
-        info = sources.image_info(path)
+        info = image_headers.image_info(path)
         assert (info.height, info.width) == picture().shape[:2], path
 
 
 def test_a_jpeg_with_trailing_bytes_after_its_end_is_whole(tmp_path):
     path = tmp_path / "trailer.jpg"
     path.write_bytes(jpeg_bytes(picture()) + b"camera trailer " * 5000)
-    assert sources.check_image_file(path) is None
+    assert image_checks.check_image_file(path) is None
 
 
 def test_scan_counts_by_kind_and_lists_every_skip(tmp_path):
     paths = write_corpus(good_folder(tmp_path, 2), {**BAD, **TRUNCATED})
-    scan = sources.scan_images(tmp_path)
+    scan = image_checks.scan_images(tmp_path)
     assert len(scan.paths) == 2
     assert sorted(s["source"] for s in scan.skipped) == sorted(str(p) for p in paths.values())
     counts = scan.counts()
@@ -114,24 +114,24 @@ def test_scan_counts_by_kind_and_lists_every_skip(tmp_path):
 
 def test_limits_can_be_changed(tmp_path):
     (tmp_path / "a.png").write_bytes(png_bytes(picture()))  # 32x24
-    assert sources.check_image_file(tmp_path / "a.png", max_pixels=500).startswith("too large")
-    assert sources.check_image_file(tmp_path / "a.png", min_side=25).startswith("too small")
-    assert sources.check_image_file(tmp_path / "a.png") is None
+    assert image_checks.check_image_file(tmp_path / "a.png", max_pixels=500).startswith("too large")
+    assert image_checks.check_image_file(tmp_path / "a.png", min_side=25).startswith("too small")
+    assert image_checks.check_image_file(tmp_path / "a.png") is None
 
 
 def test_a_folder_of_only_bad_files_is_a_clear_error(tmp_path):
     write_corpus(tmp_path, BAD)
     with pytest.raises(ValueError, match="None of the image files .* can be used") as error:
-        sources.list_images(tmp_path)
+        image_checks.list_images(tmp_path)
     assert "empty.jpg: empty file" in str(error.value)
 
 
 def test_a_changed_file_is_checked_again(tmp_path):
     path = tmp_path / "a.png"
     path.write_bytes(png_bytes(picture()))
-    assert sources.check_image_file(path) is None
+    assert image_checks.check_image_file(path) is None
     path.write_bytes(truncated(png_bytes(picture())))
-    assert sources.check_image_file(path).startswith("truncated PNG")
+    assert image_checks.check_image_file(path).startswith("truncated PNG")
 
 
 def test_a_folder_with_every_kind_of_bad_file_trains_through_an_epoch(tmp_path):
@@ -205,7 +205,7 @@ def test_exif_rotated_jpeg_is_turned_upright(tmp_path, orientation, byte_order):
     path.write_bytes(with_exif_orientation(plain, orientation, byte_order))
     loaded = sources.load_image(str(path)).numpy()
     np.testing.assert_array_equal(loaded, oriented(decoded(plain), orientation))
-    assert sources.image_info(path).orientation == orientation
+    assert image_headers.image_info(path).orientation == orientation
 
 
 def test_exif_orientation_is_read_inside_tf_data(tmp_path):
@@ -315,14 +315,14 @@ def test_a_huge_image_does_not_crash_prepare(tmp_path):
 
 
 def test_a_file_that_breaks_moves_no_other_file_between_splits(tmp_path):
-    from pix2pix_tf.data.task_data import SPLITS, _split_files
+    from pix2pix_tf.data.photos import SPLITS, split_files
 
     folder = good_folder(tmp_path / "photos", count=20)
-    before = {s: _split_files(str(folder), s, seed=0) for s in SPLITS}
+    before = {s: split_files(str(folder), s, seed=0) for s in SPLITS}
     broken = before["train"][0]
     with open(broken, "wb") as f:
         f.write(b"")
     with pytest.warns(UserWarning, match="empty file"):
-        after = {s: _split_files(str(folder), s, seed=0) for s in SPLITS}
+        after = {s: split_files(str(folder), s, seed=0) for s in SPLITS}
     assert after["train"] == before["train"][1:]
     assert after["val"] == before["val"] and after["test"] == before["test"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pix2pix_tf import baselines
+from pix2pix_tf.evaluation import baselines
 
 SIZE = 32
 

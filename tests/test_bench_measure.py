@@ -14,8 +14,8 @@ def test_forward_flops_count_a_convolution_by_hand():
 
 
 def test_a_step_is_three_generators_and_seven_discriminators():
-    from pix2pix_tf.discriminators import PatchDiscriminator
-    from pix2pix_tf.generators import UNetGenerator
+    from pix2pix_tf.models.discriminators import PatchDiscriminator
+    from pix2pix_tf.models.generators import UNetGenerator
 
     g = UNetGenerator(image_size=(32, 32), depth=5, base_filters=4)
     d = PatchDiscriminator(image_size=(32, 32), base_filters=4)

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from pix2pix_tf.blocks import (
+from pix2pix_tf.models.blocks import (
     BatchNorm,
     Dropout,
     downsample,

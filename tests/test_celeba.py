@@ -5,7 +5,8 @@ import pytest
 from face_fixtures import CELEBA_ATTRIBUTES, CELEBA_SIZE, celeba_partition, write_celeba_tree
 
 from pix2pix_tf.data import celeba
-from pix2pix_tf.data.task_data import masked_pairs, source_kind, task_pairs
+from pix2pix_tf.data.photos import source_kind
+from pix2pix_tf.tasks.pairs import masked_pairs, task_pairs
 
 
 @pytest.fixture(scope="module")

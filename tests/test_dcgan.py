@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
-from pix2pix_tf.schedules import pix2pix_adam
+from pix2pix_tf.models.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
+from pix2pix_tf.models.schedules import pix2pix_adam
 
 SIZE = 32
 
@@ -96,7 +96,7 @@ def test_compile_refuses_a_single_optimizer():
 def test_sample_gif_records_a_frame_before_training_and_per_epoch(tmp_path):
     from PIL import Image
 
-    from pix2pix_tf.callbacks import SampleGif
+    from pix2pix_tf.training.callbacks import SampleGif
 
     gan = tiny_gan()
     gan.compile()

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from pix2pix_tf.distribute import is_chief, make_strategy, tf_config
+from pix2pix_tf.training.distribute import is_chief, make_strategy, tf_config
 
 SUBPROCESS_TIMEOUT_S = 240
 
@@ -29,10 +29,10 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras
-from pix2pix_tf.discriminators import PatchDiscriminator
-from pix2pix_tf.distribute import make_strategy, set_synchronized_batch_norm, shard_by_data
-from pix2pix_tf.generators import UNetGenerator
-from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.training.distribute import make_strategy, set_synchronized_batch_norm, shard_by_data
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.pix2pix import Pix2Pix
 
 STEPS, BATCH = 3, 4
 

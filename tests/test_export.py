@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.export import (
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.serving.export import (
     any_size_generator,
     export_generator,
     load_exported,
     pad_to_multiple,
     read_metadata,
 )
-from pix2pix_tf.generators import UNetGenerator
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_export_to_an_unwritable_place_fails_before_any_work(exported, tmp_path,
     (tmp_path / "file").write_text("not a folder")
     traced = []
     monkeypatch.setattr(
-        "pix2pix_tf.export.any_size_generator", lambda g: traced.append(g) or generator
+        "pix2pix_tf.serving.export.any_size_generator", lambda g: traced.append(g) or generator
     )
     with pytest.raises(PermissionError, match="Cannot write the SavedModel"):
         export_generator(generator, tmp_path / "file" / "export")

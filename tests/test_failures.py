@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.callbacks import StopOnNonFiniteLoss
-from pix2pix_tf.discriminators import PatchDiscriminator
-from pix2pix_tf.generators import UNetGenerator
-from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.training import TrainConfig, train
+from pix2pix_tf.training.callbacks import StopOnNonFiniteLoss
 
 
 def test_non_finite_loss_names_the_step_and_causes():

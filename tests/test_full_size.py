@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.discriminators import PatchDiscriminator
-from pix2pix_tf.export import export_generator, load_exported
-from pix2pix_tf.generators import UNetGenerator
-from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.pix2pix import Pix2Pix
+from pix2pix_tf.serving.export import export_generator, load_exported
 
 pytestmark = pytest.mark.slow
 

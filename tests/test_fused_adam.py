@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.optimizers import FusedAdam
-from pix2pix_tf.schedules import ConstantThenLinearDecay
+from pix2pix_tf.models.optimizers import FusedAdam
+from pix2pix_tf.models.schedules import ConstantThenLinearDecay
 
 
 def train_a_few_steps(optimizer, steps=5):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.blocks import BatchNorm
+from pix2pix_tf.models.blocks import BatchNorm
 
 
 def twin_layers(channels):

@@ -2,8 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from pix2pix_tf.discriminators import PatchDiscriminator, receptive_field
-from pix2pix_tf.generators import UNetGenerator
+from pix2pix_tf.models.discriminators import PatchDiscriminator, receptive_field
+from pix2pix_tf.models.generators import UNetGenerator
 
 
 def test_unet_shapes_square_rectangular_and_gray():

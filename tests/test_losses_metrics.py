@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from skimage.metrics import structural_similarity
 
-from pix2pix_tf import metrics
-from pix2pix_tf.losses import discriminator_loss, gan_loss, generator_gan_loss, l1_loss
-from pix2pix_tf.schedules import ConstantThenLinearDecay, pix2pix_adam
+from pix2pix_tf.models import metrics
+from pix2pix_tf.models.losses import discriminator_loss, gan_loss, generator_gan_loss, l1_loss
+from pix2pix_tf.models.schedules import ConstantThenLinearDecay, pix2pix_adam
 
 
 def test_vanilla_gan_loss_is_binary_cross_entropy_on_logits():

@@ -5,7 +5,8 @@ import pytest
 from face_fixtures import NIST_SIZE, NOSE, subject_code, write_nist_tree
 
 from pix2pix_tf.data import nist
-from pix2pix_tf.data.task_data import source_kind, task_pairs
+from pix2pix_tf.data.photos import source_kind
+from pix2pix_tf.tasks.pairs import task_pairs
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.discriminators import PatchDiscriminator
-from pix2pix_tf.generators import UNetGenerator
-from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.pix2pix import Pix2Pix
 
 SIZE = 32
 
@@ -93,7 +93,7 @@ def test_config_round_trip_and_keras_file_with_optimizer_state(tmp_path):
     model.inference_mode = loaded.inference_mode = "standard"
     for m in (model, loaded):
         m.predict_function = None
-        from pix2pix_tf.blocks import set_inference_mode
+        from pix2pix_tf.models.blocks import set_inference_mode
 
         set_inference_mode(m.generator, "standard")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)

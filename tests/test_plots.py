@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pix2pix_tf import plots
+from pix2pix_tf.evaluation import plots
 
 
 def test_image_mosaic_labels_every_panel_and_hides_empty_ones():

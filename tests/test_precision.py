@@ -3,14 +3,13 @@
 import keras
 import pytest
 
-from pix2pix_tf import precision
-from pix2pix_tf.precision import (
+from pix2pix_tf.training import TrainConfig, build_model, compile_model, precision
+from pix2pix_tf.training.precision import (
     cpu_flags,
     cpu_has_bfloat16,
     resolve_jit_compile,
     resolve_precision,
 )
-from pix2pix_tf.training import TrainConfig, build_model, compile_model
 
 AVX2 = frozenset({"sse4_2", "avx", "avx2", "fma"})
 SAPPHIRE_RAPIDS = AVX2 | {"avx512f", "avx512_bf16", "amx_bf16", "amx_tile"}

@@ -19,9 +19,11 @@ from face_fixtures import (
 
 from pix2pix_tf.cli import main
 from pix2pix_tf.data.faces import template_eyes
-from pix2pix_tf.data.prepare import Settings, detect_kind, prepare
+from pix2pix_tf.data.photos import folder_photos, source_kind
+from pix2pix_tf.data.prepare import prepare
+from pix2pix_tf.data.prepare_items import Settings, detect_kind
 from pix2pix_tf.data.synthetic import SyntheticFaces
-from pix2pix_tf.data.task_data import folder_photos, source_kind, task_pairs
+from pix2pix_tf.tasks.pairs import task_pairs
 
 
 def tree_digest(folder):

@@ -11,7 +11,7 @@ from broken_files import encode, jpeg_bytes, oriented, png_bytes, with_exif_orie
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pix2pix_tf.data import sources
+from pix2pix_tf.data import image_checks, image_headers, sources
 from pix2pix_tf.data import transforms as T
 from pix2pix_tf.data.pipeline import make_dataset
 
@@ -39,9 +39,9 @@ def test_every_strict_prefix_of_an_image_file_is_refused(tmp_path, ext, height, 
     data = encode(random_image(height, width, 3), ext)
     path = tmp_path / f"image{ext}"
     path.write_bytes(data)
-    assert sources.check_image_file(path) is None
+    assert image_checks.check_image_file(path) is None
     path.write_bytes(data[: int(len(data) * keep)])
-    assert sources.check_image_file(path) is not None
+    assert image_checks.check_image_file(path) is not None
 
 
 @FAST
@@ -54,7 +54,7 @@ def test_every_strict_prefix_of_an_image_file_is_refused(tmp_path, ext, height, 
 def test_the_check_never_fails_on_arbitrary_bytes(tmp_path, magic, tail):
     path = tmp_path / "x.png"
     path.write_bytes(magic + tail)
-    reason = sources.check_image_file(path)
+    reason = image_checks.check_image_file(path)
     assert reason is None or isinstance(reason, str) and reason
 
 
@@ -63,7 +63,7 @@ def test_the_check_never_fails_on_arbitrary_bytes(tmp_path, magic, tail):
 def test_the_header_gives_the_decoded_size(tmp_path, ext, height, width):
     path = tmp_path / f"image{ext}"
     path.write_bytes(encode(random_image(height, width, 3), ext))
-    info = sources.image_info(path)
+    info = image_headers.image_info(path)
     decoded = sources.load_image(str(path)).numpy()
     assert (info.height, info.width) == decoded.shape[:2] == (height, width)
 

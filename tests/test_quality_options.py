@@ -7,17 +7,17 @@ import tensorflow as tf
 
 from bench import quality
 from pix2pix_tf.cli import _train_config, parser
-from pix2pix_tf.discriminators import PatchDiscriminator
-from pix2pix_tf.export import export_generator, load_exported
-from pix2pix_tf.generators import CompositeOutput, ResidualOutput, UNetGenerator
-from pix2pix_tf.losses import (
+from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.models.generators import CompositeOutput, ResidualOutput, UNetGenerator
+from pix2pix_tf.models.losses import (
     changed_pixels,
     feature_matching_loss,
     l1_loss,
     mask_loss,
     weighted_l1_loss,
 )
-from pix2pix_tf.pix2pix import Pix2Pix
+from pix2pix_tf.models.pix2pix import Pix2Pix
+from pix2pix_tf.serving.export import export_generator, load_exported
 from pix2pix_tf.tasks import OCCLUSION_RECIPE
 from pix2pix_tf.training import TimeBudget, TrainConfig, train
 

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from pix2pix_tf.data import image_checks
 from pix2pix_tf.data import sources as S
 
 
@@ -34,35 +35,35 @@ def tree(tmp_path):
 
 
 def test_list_images_recursive_sorted_case_insensitive(tree):
-    paths = S.list_images(tree)
+    paths = image_checks.list_images(tree)
     names = [os.path.relpath(p, tree) for p in paths]
     assert names == ["B.JPG", "a.png", "sub/c.jpeg", "sub/deeper/d.Bmp"]
 
 
 def test_list_images_top_level_only(tree):
-    names = [os.path.basename(p) for p in S.list_images(tree, recursive=False)]
+    names = [os.path.basename(p) for p in image_checks.list_images(tree, recursive=False)]
     assert names == ["B.JPG", "a.png"]
 
 
 def test_list_images_filters_by_extension(tree):
-    names = [os.path.basename(p) for p in S.list_images(tree, extensions=(".PNG",))]
+    names = [os.path.basename(p) for p in image_checks.list_images(tree, extensions=(".PNG",))]
     assert names == ["a.png"]
 
 
 def test_list_images_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        S.list_images(tmp_path / "nope")
+        image_checks.list_images(tmp_path / "nope")
 
 
 def test_list_images_empty_folder_names_the_extensions(tmp_path):
     (tmp_path / "readme.txt").write_text("hi")
     with pytest.raises(ValueError, match=r"No images \(\.png, \.jpg"):
-        S.list_images(tmp_path)
+        image_checks.list_images(tmp_path)
 
 
 def test_list_images_rejects_undecodable_extensions(tree):
     with pytest.raises(ValueError, match="tif"):
-        S.list_images(tree, extensions=(".png", ".tif"))
+        image_checks.list_images(tree, extensions=(".png", ".tif"))
 
 
 @pytest.mark.parametrize("ext", [".png", ".bmp", ".webp"])
@@ -84,7 +85,8 @@ def test_image_folder_dataset_converts_channels(tree):
     write(tree / "anim.gif", solid(9, 9, 0))
     ds = S.image_folder_dataset(tree, channels=3)
     assert ds.element_spec.shape.as_list() == [None, None, 3]
-    images = {os.path.basename(p): x for p, x in zip(S.list_images(tree), ds.as_numpy_iterator())}
+    paths = image_checks.list_images(tree)
+    images = {os.path.basename(p): x for p, x in zip(paths, ds.as_numpy_iterator())}
     assert images["gray.png"].shape == (8, 12, 3)
     np.testing.assert_array_equal(images["gray.png"][..., 2], np.arange(96).reshape(8, 12))
     np.testing.assert_array_equal(images["rgba.png"], solid(8, 8, 9))

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.data.task_data import split_range, task_pairs
+from pix2pix_tf.data.photos import split_range
 from pix2pix_tf.tasks import TASKS, Task, get_task, register_task
+from pix2pix_tf.tasks.pairs import task_pairs
 
 
 def test_foundation_tasks_are_registered():
@@ -183,7 +184,7 @@ def test_noise2noise_trains_on_noisy_targets_and_scores_on_clean_ones():
 
 
 def test_evaluation_occlusions_are_fixed_by_the_seed():
-    from pix2pix_tf.data.task_data import masked_pairs
+    from pix2pix_tf.tasks.pairs import masked_pairs
 
     def run(seed):
         data = masked_pairs("occlusion", split="test", image_size=(32, 32), num_faces=20, seed=seed)

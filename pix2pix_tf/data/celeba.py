@@ -24,7 +24,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from pix2pix_tf.data.sources import load_image, split_paths, usable_images
+from pix2pix_tf.data.image_checks import usable_images
+from pix2pix_tf.data.sources import load_image, split_paths
 
 IMAGE_FOLDER = "img_align_celeba"
 PARTITION_FILE = "list_eval_partition"

@@ -26,7 +26,8 @@ import re
 
 import tensorflow as tf
 
-from pix2pix_tf.data.sources import load_image, split_paths, usable_images
+from pix2pix_tf.data.image_checks import usable_images
+from pix2pix_tf.data.sources import load_image, split_paths
 
 PROFILE_MODES = ("mirror", "keep")
 # <subject>_<seq>_<view>.png; the subject may itself hold underscores.

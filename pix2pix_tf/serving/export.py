@@ -6,16 +6,14 @@ one of its signatures. Inputs of any height and width are padded to a multiple o
 """
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 from pix2pix_tf import atomic
-from pix2pix_tf.blocks import set_inference_mode
-from pix2pix_tf.generators import UNetGenerator
+from pix2pix_tf.models.blocks import set_inference_mode
+from pix2pix_tf.models.generators import UNetGenerator
 
 METADATA_FILE = "pix2pix_tf.json"
 FLOAT_ENDPOINT = "serve"
@@ -23,9 +21,19 @@ UINT8_ENDPOINT = "serve_uint8"
 
 
 def any_size_generator(generator):
-    """A copy of ``generator`` that accepts any multiple of 2**depth, same weights."""
+    """A float32 copy of ``generator`` that accepts any multiple of 2**depth, same weights.
+
+    Float32 whatever policy the generator trained under (mixed bfloat16 on CPUs
+    that have it, float16 on GPUs): an export gives the same outputs on every
+    machine, and TFLite converts it (it has no bfloat16 kernels).
+    """
     config = {**generator.get_config(), "image_size": None}
-    flexible = UNetGenerator.from_config(config)
+    training_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        flexible = UNetGenerator.from_config(config)
+    finally:
+        keras.config.set_dtype_policy(training_policy)
     flexible.set_weights(generator.get_weights())
     return flexible
 
@@ -83,7 +91,7 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
         >>> out = served.serve_uint8(tf.zeros((1, 200, 180, 3), tf.uint8))
     """
     path = Path(path)
-    check_output_folder(path.parent, f"the SavedModel {path}")
+    atomic.check_output_folder(path.parent, f"the SavedModel {path}")
     generator = getattr(generator, "generator", generator)
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
@@ -128,33 +136,6 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
             )
             (tmp / "model.tflite").write_bytes(converter.convert())
     return path
-
-
-def check_output_folder(folder, what="the output"):
-    """Raises PermissionError now if files cannot be written in ``folder``, before any work.
-
-    Creates nothing: writes and removes a probe file in ``folder``, or in its
-    nearest existing parent if it does not exist yet.
-
-    Args:
-        folder: where files will be written.
-        what: what goes there, for the message.
-    """
-    folder = Path(folder).absolute()
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    try:
-        if not existing.is_dir():
-            raise NotADirectoryError(20, f"{existing} is a file, not a folder")
-        fd, probe = tempfile.mkstemp(dir=existing, prefix=".write_test.")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as error:
-        raise PermissionError(
-            f"Cannot write {what} to {folder}: {error.strerror or error}. Choose another "
-            "--out folder or fix its permissions; nothing was done."
-        ) from None
 
 
 def load_exported(path):

@@ -3,7 +3,7 @@
 import keras
 from keras import layers, ops
 
-from pix2pix_tf.blocks import conv_init, downsample, upsample
+from pix2pix_tf.models.blocks import conv_init, downsample, upsample
 
 OUTPUT_MODES = ("direct", "residual", "composite")
 # Inputs are pulled this far inside (-1, 1) before atanh, so that it stays finite.

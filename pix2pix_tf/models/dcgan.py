@@ -19,10 +19,10 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from pix2pix_tf.blocks import conv_init, downsample, normalization, upsample
-from pix2pix_tf.generators import check_image_size
-from pix2pix_tf.losses import check_gan_mode, discriminator_loss, generator_gan_loss
-from pix2pix_tf.schedules import TwoOptimizerCompileConfig, pix2pix_adam
+from pix2pix_tf.models.blocks import conv_init, downsample, normalization, upsample
+from pix2pix_tf.models.generators import check_image_size
+from pix2pix_tf.models.losses import check_gan_mode, discriminator_loss, generator_gan_loss
+from pix2pix_tf.models.schedules import TwoOptimizerCompileConfig, pix2pix_adam
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")

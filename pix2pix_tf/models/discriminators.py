@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
-from pix2pix_tf.blocks import conv_init, downsample, normalization
-from pix2pix_tf.generators import check_image_size
+from pix2pix_tf.models.blocks import conv_init, downsample, normalization
+from pix2pix_tf.models.generators import check_image_size
 
 
 def receptive_field(n_layers):

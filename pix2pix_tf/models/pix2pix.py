@@ -3,10 +3,9 @@
 import keras
 import tensorflow as tf
 
-from pix2pix_tf import metrics as quality
-from pix2pix_tf.blocks import INFERENCE_MODES, set_inference_mode
-from pix2pix_tf.distribute import reducible_logs
-from pix2pix_tf.losses import (
+from pix2pix_tf.models import metrics as quality
+from pix2pix_tf.models.blocks import INFERENCE_MODES, set_inference_mode
+from pix2pix_tf.models.losses import (
     changed_pixels,
     check_gan_mode,
     discriminator_loss,
@@ -16,7 +15,8 @@ from pix2pix_tf.losses import (
     mask_loss,
     weighted_l1_loss,
 )
-from pix2pix_tf.schedules import TwoOptimizerCompileConfig, pix2pix_adam
+from pix2pix_tf.models.replicas import reducible_logs
+from pix2pix_tf.models.schedules import TwoOptimizerCompileConfig, pix2pix_adam
 
 # PSNR of identical images is infinite; cap it so that means stay finite.
 PSNR_CAP_DB = 100.0

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from pix2pix_tf.optimizers import FusedAdam
+from pix2pix_tf.models.optimizers import FusedAdam
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")

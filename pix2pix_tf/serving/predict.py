@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 
 from pix2pix_tf import atomic
-from pix2pix_tf.data.sources import check_image_file
-from pix2pix_tf.export import check_output_folder, load_exported, read_metadata
+from pix2pix_tf.data.image_checks import check_image_file
+from pix2pix_tf.serving.export import load_exported, read_metadata
 
 
 def read_image(path, channels):
@@ -46,7 +46,7 @@ def predict_files(saved_model, images, out_dir):
     Everything is checked before the first output is written: the SavedModel,
     every image and the output folder.
     """
-    check_output_folder(out_dir, "the predictions")
+    atomic.check_output_folder(out_dir, "the predictions")
     served = load_exported(saved_model)
     channels = read_metadata(saved_model).get("generator", {}).get("input_channels", 3)
     arrays = [read_image(p, channels) for p in images]  # read all first: fail before writing

@@ -186,7 +186,7 @@ def metric_bars(rows, metric, title, group="group", method="method", ylabel=None
 
     Args:
         rows: dicts with ``group``, ``method`` and ``metric`` keys (as
-            `pix2pix_tf.baselines.compare` returns).
+            `pix2pix_tf.evaluation.baselines.compare` returns).
         metric: the key to plot, e.g. "psnr".
         title: figure title.
         group: key of the bar groups (x axis).

@@ -3,7 +3,7 @@
 A number means little alone. These helpers score a model next to simple
 alternatives on the same images: the input itself returned as the output, and
 classical inpainting (OpenCV's Telea method, Telea 2004) when the damaged pixels
-are known. Scores are the library's metrics (`pix2pix_tf.metrics`) per image,
+are known. Scores are the library's metrics (`pix2pix_tf.models.metrics`) per image,
 averaged, optionally grouped (e.g. by occlusion type).
 
 Example:
@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from pix2pix_tf import metrics as quality
 from pix2pix_tf.data.transforms import resize, to_float
-from pix2pix_tf.pix2pix import PSNR_CAP_DB
+from pix2pix_tf.models import metrics as quality
+from pix2pix_tf.models.pix2pix import PSNR_CAP_DB
 
 METRICS = ("ssim", "psnr", "l1")
 
@@ -136,7 +136,7 @@ def masked_batches(triples, image_size, batch_size=16):
 
     Args:
         triples: `tf.data.Dataset` of uint8 (input, target, mask), e.g. from
-            `pix2pix_tf.data.task_data.masked_pairs`.
+            `pix2pix_tf.tasks.pairs.masked_pairs`.
         image_size: (height, width) the model works at; images are resized as
             the training pipeline resizes them, masks with nearest neighbours.
         batch_size: images per batch.

@@ -1,9 +1,4 @@
-"""The (input, target) pairs of a task, from the built-in faces or a folder.
-
-`task_pairs` is the one place that knows where each split of each kind of
-source lives. It returns uint8 pairs; `pipeline.make_dataset` turns them into
-training batches. `masked_pairs` adds the mask of tasks that have one
-(occlusions), for evaluation.
+"""Where each split of each kind of source lives: photos, landmarks, and raw pairs.
 
 Sources, told apart by their layout (`source_kind`):
 
@@ -13,6 +8,8 @@ Sources, told apart by their layout (`source_kind`):
 - "celeba": a folder holding ``img_align_celeba/`` (official partition and landmarks);
 - "nist": NIST SD18 mugshots (front -> profile pairs, split by person);
 - "folder": any other folder of photos or A|B images, split 80/10/10 by file.
+
+Tasks (`pix2pix_tf.tasks.pairs`) turn these into (input, target) pairs.
 """
 
 import json
@@ -22,17 +19,10 @@ import numpy as np
 import tensorflow as tf
 
 from pix2pix_tf.data.celeba import celeba_photos, is_celeba
-from pix2pix_tf.data.nist import is_nist, nist_fronts, nist_pairs
-from pix2pix_tf.data.sources import (
-    list_images,
-    load_image,
-    split_paths,
-    split_side_by_side,
-    usable_images,
-)
+from pix2pix_tf.data.image_checks import list_images, usable_images
+from pix2pix_tf.data.nist import is_nist, nist_fronts
+from pix2pix_tf.data.sources import load_image, split_paths, split_side_by_side
 from pix2pix_tf.data.synthetic import LANDMARK_NAMES, SyntheticFaces
-from pix2pix_tf.data.transforms import ensure_channels
-from pix2pix_tf.tasks import TASKS, get_task
 
 SPLITS = ("train", "val", "test")
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
@@ -81,18 +71,8 @@ def synthetic_photos(split, image_size, num_faces=1000, seed=0):
     return photos.apply(tf.data.experimental.assert_cardinality(stop - start))
 
 
-def synthetic_pairs(task, split, image_size, num_faces=1000, seed=0):
-    """Pairs from the built-in synthetic faces; people never cross splits.
-
-    Paired tasks get (front, right profile) of one person; other tasks derive
-    their input from the front view.
-    """
-    if not task.paired:
-        return task.pairs_from_images(
-            synthetic_photos(split, image_size, num_faces, seed),
-            seed=seed + SPLITS.index(split),
-            training=split == "train",
-        )
+def synthetic_views(split, image_size, num_faces=1000, seed=0):
+    """(front, right profile) of each built-in face of one split; people never cross splits."""
     faces = SyntheticFaces(num_faces=num_faces, image_size=tuple(image_size), seed=seed)
     start, stop = _synthetic_range(num_faces, split)
     height, width = image_size
@@ -124,7 +104,7 @@ def source_kind(data):
     return "folder"
 
 
-def _split_files(folder, split, seed):
+def split_files(folder, split, seed):
     """Image paths of one split: a prepared dataset's folder, else 80/10/10 by file."""
     split_folder = os.path.join(folder, split)
     if os.path.isdir(split_folder):
@@ -143,7 +123,8 @@ def _split_files(folder, split, seed):
     return paths
 
 
-def _manifest(folder):
+def read_manifest(folder):
+    """The ``manifest.json`` that `pix2pix-tf prepare` wrote in ``folder``, or {}."""
     path = os.path.join(folder, MANIFEST)
     if not os.path.isfile(path):
         return {}
@@ -157,7 +138,7 @@ def folder_photos(folder, split, seed=0):
     Landmarks come from a prepared dataset's ``landmarks.json`` and are NaN for
     other folders. Of a prepared paired dataset (A|B), the photo is the A half.
     """
-    paths = _split_files(folder, split, seed)
+    paths = split_files(folder, split, seed)
     known = {}
     landmarks_file = os.path.join(folder, LANDMARKS)
     if os.path.isfile(landmarks_file):
@@ -171,7 +152,7 @@ def folder_photos(folder, split, seed=0):
             for p in paths
         ]
     ).astype(np.float32)
-    paired = bool(_manifest(folder).get("paired", False))
+    paired = bool(read_manifest(folder).get("paired", False))
 
     def read(path, marks):
         image = load_image(path, 3)
@@ -181,20 +162,13 @@ def folder_photos(folder, split, seed=0):
     return files.map(read, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def folder_pairs(task, folder, split, seed=0, direction="AtoB"):
-    """Pairs from a folder.
+def folder_side_by_side(folder, split, seed=0, direction="AtoB"):
+    """(A, B) halves of the side-by-side images of one split of a folder.
 
     A prepared dataset (``train/``, ``val/``, ``test/`` sub-folders) is used as
-    it is; a flat folder is split 80/10/10 by file with ``seed``. Paired tasks
-    read side-by-side A|B images; other tasks read photos.
+    it is; a flat folder is split 80/10/10 by file with ``seed``.
     """
-    if not task.paired:
-        return task.pairs_from_images(
-            folder_photos(folder, split, seed),
-            seed=seed + SPLITS.index(split),
-            training=split == "train",
-        )
-    files = tf.data.Dataset.from_tensor_slices(_split_files(folder, split, seed))
+    files = tf.data.Dataset.from_tensor_slices(split_files(folder, split, seed))
 
     def read_pair(path):
         a, b = split_side_by_side(load_image(path, 3), direction)
@@ -217,7 +191,7 @@ def source_photos(data, split="train", image_size=(256, 256), seed=0, **options)
         `tf.data.Dataset` of uint8 (H, W, 3) photos and float32 (5, 2) landmarks,
         NaN where the source does not know them.
     """
-    _check_options(options)
+    check_options(options)
     kind = source_kind(data)
     if kind == "synthetic":
         return synthetic_photos(split, image_size, options.get("num_faces", 1000), seed)
@@ -229,97 +203,7 @@ def source_photos(data, split="train", image_size=(256, 256), seed=0, **options)
     return folder_photos(data, split, seed)
 
 
-def _check_options(options):
+def check_options(options):
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise ValueError(f"Unknown data options {unknown}; known: {', '.join(OPTIONS)}.")
-
-
-def task_examples(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=0, **options):
-    """Dicts of uint8 "input", "target" (and "mask" where the task has one) for one split.
-
-    Arguments as for `task_pairs`; for self-supervised tasks only.
-    """
-    task = get_task(task)
-    if task.paired:
-        raise ValueError(f"Task {task.name!r} is paired; use task_pairs for its data.")
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
-    photos = source_photos(data, split, image_size, seed, **options)
-    return task.examples(photos, seed=seed + SPLITS.index(split), training=split == "train")
-
-
-def masked_pairs(task, data=SYNTHETIC, split="test", image_size=(256, 256), seed=0, **options):
-    """(input, target, mask) of a task with a mask, for evaluation code.
-
-    The inputs are those `task_pairs` gives for the same arguments: the same
-    occlusions for the same seed. The mask is uint8 (H, W, 1), 1 where the input
-    was changed.
-
-    Example:
-        >>> for occluded, clean, mask in masked_pairs("occlusion", split="test"):
-        ...     restored = generator(occluded)  # score inside and outside the mask
-    """
-    task = get_task(task)
-    if not task.has_mask:
-        raise ValueError(
-            f"Task {task.name!r} has no mask; tasks with one: "
-            f"{', '.join(sorted(n for n, t in TASKS.items() if t.has_mask))}."
-        )
-    examples = task_examples(task, data, split, image_size, seed, **options)
-    return examples.map(
-        lambda e: (
-            ensure_channels(e["input"], task.input_channels),
-            ensure_channels(e["target"], task.target_channels),
-            e["mask"],
-        )
-    )
-
-
-def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=0, **options):
-    """uint8 (input, target) pairs of ``task`` for one split of ``data``.
-
-    Args:
-        task: a task name or `Task`.
-        data: "synthetic" for the built-in faces, or a folder path.
-        split: "train", "val" or "test".
-        image_size: (height, width) of the synthetic faces (folders keep their
-            own sizes; the pipeline resizes).
-        seed: seed of the split and of random inputs.
-        **options: ``num_faces`` for synthetic data, ``direction`` for A|B folders,
-            ``profiles`` ("mirror" or "keep") for NIST SD18.
-
-    Returns:
-        `tf.data.Dataset` of (input, target) uint8 images with the task's channels.
-    """
-    task = get_task(task)
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
-    _check_options(options)
-    kind = source_kind(data)
-    if not task.paired:
-        examples = task_examples(task, data, split, image_size, seed, **options)
-        pairs = examples.map(lambda e: (e["input"], e["target"]))
-    elif kind == "synthetic":
-        pairs = synthetic_pairs(task, split, image_size, options.get("num_faces", 1000), seed)
-    elif kind == "nist":
-        pairs = nist_pairs(data, split, seed, options.get("profiles", "mirror"))
-    elif kind == "celeba":
-        raise ValueError(
-            f"Task {task.name!r} needs pairs, and CelebA holds single photos; use a "
-            "self-supervised task (e.g. occlusion) or a paired source."
-        )
-    else:
-        if _manifest(data).get("paired") is False:
-            raise ValueError(
-                f"Task {task.name!r} needs pairs, and {os.fspath(data)!r} was prepared from "
-                "single photos (its manifest.json says paired: false); use a self-supervised "
-                "task (e.g. occlusion), or prepare a NIST SD18 or side-by-side A|B source."
-            )
-        pairs = folder_pairs(task, data, split, seed, options.get("direction", "AtoB"))
-    return pairs.map(
-        lambda a, b: (
-            ensure_channels(a, task.input_channels),
-            ensure_channels(b, task.target_channels),
-        )
-    )

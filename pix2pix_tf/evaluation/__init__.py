@@ -1,0 +1,1 @@
+"""Judging results: scores beside free baselines (`baselines`) and pictures (`plots`)."""

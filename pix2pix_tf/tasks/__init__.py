@@ -1,0 +1,31 @@
+"""Tasks: what the generator sees and what it must produce, and their pairs.
+
+`task` defines a task and the registry, `catalogue` registers the built-in
+ones with their recipes, `pairs` joins a task to a data source.
+"""
+
+from pix2pix_tf.tasks.catalogue import (
+    OCCLUSION_RECIPE,
+    denoise_task,
+    occlusion_task,
+    pair_with_other_people,
+    superres_task,
+)
+from pix2pix_tf.tasks.pairs import masked_pairs, task_examples, task_pairs
+from pix2pix_tf.tasks.task import NO_LANDMARKS, TASKS, Task, get_task, register_task
+
+__all__ = [
+    "NO_LANDMARKS",
+    "OCCLUSION_RECIPE",
+    "TASKS",
+    "Task",
+    "denoise_task",
+    "get_task",
+    "masked_pairs",
+    "occlusion_task",
+    "pair_with_other_people",
+    "register_task",
+    "superres_task",
+    "task_examples",
+    "task_pairs",
+]

@@ -1,0 +1,189 @@
+"""`TrainConfig`: every setting of a training run, saved as the run's ``config.json``."""
+
+
+import dataclasses
+import json
+from pathlib import Path
+
+from pix2pix_tf.data.photos import SYNTHETIC
+from pix2pix_tf.models.generators import check_image_size
+from pix2pix_tf.tasks import get_task
+from pix2pix_tf.training.distribute import (
+    STRATEGIES,
+)
+from pix2pix_tf.training.precision import (
+    JIT_COMPILE,
+    PRECISIONS,
+    resolve_precision,
+)
+
+# Settings that may change between runs in one directory: training longer is resuming.
+# How the steps run (devices, XLA) is not part of what the run computes either.
+RESUMABLE_CHANGES = ("steps", "epochs", "max_minutes", "strategy", "jit_compile")
+
+
+def auto_depth(image_size, max_depth=8):
+    """The deepest U-Net (up to 8, the paper's) whose strides divide both sides."""
+    depth = 0
+    while depth < max_depth and all(s % 2 ** (depth + 1) == 0 for s in image_size):
+        depth += 1
+    if depth == 0:
+        raise ValueError(f"image_size {tuple(image_size)} must have even height and width.")
+    return depth
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Every setting of a training run; the defaults are the paper's.
+
+    Attributes:
+        task: task name (see `pix2pix_tf.tasks.TASKS`).
+        data: "synthetic" (built-in faces) or a folder.
+        image_size: (height, width) of training images.
+        batch_size: images per step (1 in the paper).
+        epochs: passes over the training split; ignored if ``steps`` is set.
+        steps: total optimizer steps, instead of epochs.
+        steps_per_epoch: steps between checkpoints and sample grids; one pass
+            over the training split if None.
+        seed: seed of weights, data order, jitter and dropout.
+        num_faces: synthetic people (80% train, 10% val, 10% test).
+        direction: "AtoB" or "BtoA" for side-by-side folders.
+        depth: U-Net depth; None for the deepest that fits (8 at 256x256).
+        base_filters: filters of the first generator layer (``ngf`` of the
+            reference implementation), and of the discriminator's unless
+            ``disc_filters`` is given.
+        disc_filters: filters of the first discriminator layer (``ndf``); None:
+            ``base_filters``.
+        norm: "batch", "instance" or "none".
+        dropout: generator dropout rate.
+        disc_layers: PatchGAN stride-2 layers (3: 70x70 patches; 0: PixelGAN).
+        gan_mode: "vanilla" or "lsgan".
+        l1_weight: lambda of the L1 term.
+        learning_rate: Adam learning rate of both networks.
+        lr_decay_fraction: final fraction of training with the rate decayed
+            linearly to zero (0.5 in the reference implementation; 0 = none).
+        jitter: random resize-and-crop and flips in training.
+        inference_mode: "standard" or "paper" (see `Pix2Pix`).
+        precision: "auto" (the fastest precision this machine runs natively, see
+            `pix2pix_tf.training.precision`), "float32", "mixed_bfloat16" or "mixed_float16".
+        jit_compile: XLA-compile the training step: "auto" (where it measured
+            faster), "on" or "off".
+        strategy: "default" (one device), "mirrored" (all local GPUs) or
+            "multiworker" (the cluster in ``TF_CONFIG``); ``batch_size`` is the
+            global batch, split over the replicas (see `pix2pix_tf.training.distribute`).
+        output_mode: generator output, "direct", "residual" or "composite"
+            (see `UNetGenerator`).
+        changed_weight: extra L1 weight on pixels the input changed (see `Pix2Pix`).
+        feature_matching_weight: weight of discriminator feature matching (see `Pix2Pix`).
+        mask_weight: weight of the blend-mask cross-entropy of composite output
+            (see `Pix2Pix`).
+        max_minutes: stop training after this many minutes of wall time (then
+            checkpoint, evaluate and export as after the last epoch); None: no limit.
+    """
+
+    task: str = "mugshot"
+    data: str = SYNTHETIC
+    image_size: tuple = (256, 256)
+    batch_size: int = 1
+    epochs: int = 200
+    steps: int | None = None
+    steps_per_epoch: int | None = None
+    seed: int = 0
+    num_faces: int = 1000
+    direction: str = "AtoB"
+    depth: int | None = None
+    base_filters: int = 64
+    disc_filters: int | None = None
+    norm: str = "batch"
+    dropout: float = 0.5
+    disc_layers: int = 3
+    gan_mode: str = "vanilla"
+    l1_weight: float = 100.0
+    learning_rate: float = 2e-4
+    lr_decay_fraction: float = 0.0
+    jitter: bool = True
+    inference_mode: str = "standard"
+    precision: str = "auto"
+    jit_compile: str = "auto"
+    strategy: str = "default"
+    output_mode: str = "direct"
+    changed_weight: float = 0.0
+    feature_matching_weight: float = 0.0
+    mask_weight: float = 0.0
+    max_minutes: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
+        get_task(self.task)
+        for name in ("base_filters", "disc_filters"):
+            value = getattr(self, name)
+            if value is not None and (int(value) != value or value < 1):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}.")
+        if self.steps is not None and self.steps < 1:
+            raise ValueError(f"steps must be at least 1, got {self.steps}.")
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}.")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}.")
+        if self.jit_compile not in JIT_COMPILE:
+            raise ValueError(f"jit_compile must be one of {JIT_COMPILE}, got {self.jit_compile!r}.")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        if not 0.0 <= self.lr_decay_fraction <= 1.0:
+            raise ValueError(f"lr_decay_fraction must be in [0, 1], got {self.lr_decay_fraction}.")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max_minutes must be positive (or None), got {self.max_minutes}.")
+        if self.mask_weight and self.output_mode != "composite":
+            raise ValueError(
+                f"mask_weight={self.mask_weight} trains the blend mask of composite output, "
+                f"but output_mode is {self.output_mode!r}: set output_mode='composite' "
+                "(--output-mode composite) or mask_weight=0."
+            )
+        # Here, not when the model is built: a size that cannot work fails before any work.
+        check_image_size(self.image_size, self.unet_depth)
+
+    @property
+    def dtype_policy(self):
+        """The Keras dtype policy that ``precision`` stands for on this machine."""
+        return resolve_precision(self.precision)
+
+    @property
+    def unet_depth(self):
+        return self.depth or auto_depth(self.image_size)
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def for_task(cls, task, **settings):
+        """The config of ``task`` with its recipe (`Task.train_defaults`) as defaults.
+
+        ``TrainConfig(task=...)`` has the paper's defaults; this one starts from
+        the settings that the task trains best with, then applies ``settings``.
+
+        Example:
+            >>> TrainConfig.for_task("occlusion", data="photos/").output_mode
+            'composite'
+        """
+        task = get_task(task)
+        return cls(**{**task.train_defaults, **settings, "task": task.name})
+
+    @classmethod
+    def from_json(cls, values):
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"Unknown settings in config: {sorted(unknown)}.")
+        return cls(**values)
+
+    @classmethod
+    def load(cls, run_dir):
+        path = Path(run_dir) / "config.json"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{run_dir} is not a run directory (no config.json). Pass the --out folder "
+                "of a `pix2pix-tf train` run."
+            )
+        return cls.from_json(json.loads(path.read_text()))
