@@ -1,6 +1,5 @@
 """`TrainConfig`: every setting of a training run, saved as the run's ``config.json``."""
 
-
 import dataclasses
 import json
 from pathlib import Path
@@ -8,14 +7,8 @@ from pathlib import Path
 from pix2pix_tf.data.photos import SYNTHETIC
 from pix2pix_tf.models.generators import check_image_size
 from pix2pix_tf.tasks import get_task
-from pix2pix_tf.training.distribute import (
-    STRATEGIES,
-)
-from pix2pix_tf.training.precision import (
-    JIT_COMPILE,
-    PRECISIONS,
-    resolve_precision,
-)
+from pix2pix_tf.training.distribute import STRATEGIES
+from pix2pix_tf.training.precision import JIT_COMPILE, PRECISIONS, resolve_precision
 
 # Settings that may change between runs in one directory: training longer is resuming.
 # How the steps run (devices, XLA) is not part of what the run computes either.

@@ -41,9 +41,6 @@ from pix2pix_tf.training.callbacks import (
     TimeBudget,
 )
 from pix2pix_tf.training.checkpoints import RunCheckpoint, latest_checkpoint
-
-# Settings that may change between runs in one directory: training longer is resuming.
-# How the steps run (devices, XLA) is not part of what the run computes either.
 from pix2pix_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from pix2pix_tf.training.distribute import (
     is_chief,
@@ -51,9 +48,7 @@ from pix2pix_tf.training.distribute import (
     set_synchronized_batch_norm,
     shard_by_data,
 )
-from pix2pix_tf.training.precision import (
-    resolve_jit_compile,
-)
+from pix2pix_tf.training.precision import resolve_jit_compile
 
 
 def build_model(config):
