@@ -2,6 +2,7 @@
 
 import csv
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -65,8 +66,17 @@ def test_same_command_with_more_steps_resumes(run_dir, capsys):
     assert json.loads((run_dir / "checkpoints" / "state.json").read_text())["step"] == 6
 
 
+def test_resuming_to_steps_that_are_no_multiple_of_the_epoch_stops_there(run_dir):
+    """6 steps done in epochs of 2; --steps 7 adds one epoch of a single step, not two steps."""
+    argv = ["train", "--task", "colorization", "--out", str(run_dir), "--steps", "7", *TINY]
+    assert main(argv) == 0
+    state = json.loads((run_dir / "checkpoints" / "state.json").read_text())
+    assert state == {"epoch": 4, "step": 7, "checkpoint": "epoch_0004.keras"}
+    assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 7
+
+
 def test_other_settings_in_the_same_run_dir_are_refused(run_dir, capsys):
-    argv = ["train", "--task", "autoencoder", "--out", str(run_dir), "--steps", "6", *TINY]
+    argv = ["train", "--task", "autoencoder", "--out", str(run_dir), "--steps", "7", *TINY]
     assert main(argv) == 2
     assert "task: 'colorization' there, 'autoencoder' now" in capsys.readouterr().err
 
@@ -116,3 +126,33 @@ def test_bad_image_size_is_a_clear_error(tmp_path, capsys):
     argv = ["train", "--out", str(tmp_path / "r"), "--image-size", "33", "--steps", "1"]
     assert main(argv) == 2
     assert "even height and width" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--depth", "0"], "depth must be a positive number of U-Net levels"),
+        (["--data", "FILE"], "is a file, not a folder; pass the folder that holds the images"),
+        (["--out", "FILE"], "is a file, not a folder; give a new folder for the run"),
+        (["--data", "MISSING"], "does not exist"),
+    ],
+)
+def test_a_failed_start_says_why_and_leaves_no_run_folder(tmp_path, capsys, options, message):
+    (tmp_path / "file.jpg").write_bytes(b"a photo, not a folder of them")
+    paths = {"FILE": str(tmp_path / "file.jpg"), "MISSING": str(tmp_path / "nope")}
+    options = [paths.get(o, o) for o in options]
+    out = [] if "--out" in options else ["--out", str(tmp_path / "run")]
+    argv = ["train", "--task", "autoencoder", "--steps", "1", *TINY, *out, *options]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+    assert (tmp_path / "file.jpg").read_bytes() == b"a photo, not a folder of them"
+
+
+def test_a_damaged_config_is_named_with_what_to_do(run_dir, tmp_path, capsys):
+    run = shutil.copytree(run_dir, tmp_path / "run")
+    (run / "config.json").write_text("{not json")
+    for command in (["evaluate", str(run)], ["export", str(run), "--out", str(tmp_path / "e")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"{run / 'config.json'} is damaged" in err and "run the same `pix2pix-tf train`" in err

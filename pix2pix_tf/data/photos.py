@@ -91,6 +91,11 @@ def source_kind(data):
     if data == SYNTHETIC:
         return "synthetic"
     folder = os.fspath(data)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"--data {folder!r} is a file, not a folder; pass the folder that holds the images "
+            f"(here {os.path.dirname(os.path.abspath(folder))!r}), or 'synthetic'."
+        )
     if not os.path.isdir(folder):
         raise FileNotFoundError(
             f"Data folder {folder!r} does not exist; pass 'synthetic' or a folder of images."

@@ -90,8 +90,12 @@ def detect_kind(path):
     images at least 1.5 times as wide as high, or by a paired prepared dataset's manifest.
     """
     path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise FileNotFoundError(
+            f"Source {path!r} is a file, not a folder; give the folder that holds the photos."
+        )
     if not os.path.isdir(path):
-        raise FileNotFoundError(f"Source {path!r} does not exist or is not a folder.")
+        raise FileNotFoundError(f"Source {path!r} does not exist; give a folder of photos.")
     if celeba.is_celeba(path):
         return "celeba"
     if nist.is_nist(path):

@@ -171,3 +171,26 @@ class TimeBudget(keras.callbacks.Callback):
         if time.perf_counter() - self.started >= self.seconds:
             self.stopped = True
             self.model.stop_training = True
+
+
+class StopAtStep(keras.callbacks.Callback):
+    """Stops `fit` after the batch that brings training to ``steps`` steps in all.
+
+    Epochs hold a fixed number of steps; with this callback the last one may be
+    shorter, so that ``--steps 7 --steps-per-epoch 3`` trains 7 steps, not 9.
+    Keras then ends that epoch as usual (validation, checkpoint).
+
+    Args:
+        steps: total steps of the run.
+        done: steps already trained (by the checkpoint a run resumes from).
+    """
+
+    def __init__(self, steps, done=0):
+        super().__init__()
+        self.steps = int(steps)
+        self.done = int(done)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done += 1
+        if self.done >= self.steps:
+            self.model.stop_training = True

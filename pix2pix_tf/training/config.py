@@ -112,6 +112,12 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and (int(value) != value or value < 1):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if self.depth is not None and (int(self.depth) != self.depth or self.depth < 1):
+            # 0 is not "automatic" (that is None): say so rather than pick a depth silently.
+            raise ValueError(
+                f"depth must be a positive number of U-Net levels, got {self.depth!r}; leave it "
+                "out (None) for the deepest that fits the image size."
+            )
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}.")
         if self.steps is not None and self.steps < 1:
@@ -144,7 +150,7 @@ class TrainConfig:
 
     @property
     def unet_depth(self):
-        return self.depth or auto_depth(self.image_size)
+        return auto_depth(self.image_size) if self.depth is None else self.depth
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -179,4 +185,14 @@ class TrainConfig:
                 f"{run_dir} is not a run directory (no config.json). Pass the --out folder "
                 "of a `pix2pix-tf train` run."
             )
-        return cls.from_json(json.loads(path.read_text()))
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(values, dict):
+                raise ValueError(f"it holds a {type(values).__name__}, not the settings")
+            return cls.from_json(values)
+        except (ValueError, TypeError, UnicodeDecodeError) as error:
+            raise ValueError(
+                f"{path} is damaged or not a pix2pix_tf config ({error}). The checkpoints "
+                f"keep the training: delete {path.name} and run the same `pix2pix-tf train` "
+                "command (same settings) to write it again and resume, then evaluate or export."
+            ) from None

@@ -37,10 +37,11 @@ from pix2pix_tf.tasks.pairs import task_pairs
 from pix2pix_tf.training.callbacks import (
     LossCurvePlot,
     SampleGrid,
+    StopAtStep,
     StopOnNonFiniteLoss,
     TimeBudget,
 )
-from pix2pix_tf.training.checkpoints import RunCheckpoint, latest_checkpoint
+from pix2pix_tf.training.checkpoints import RunCheckpoint, load_checkpoint
 from pix2pix_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from pix2pix_tf.training.distribute import (
     is_chief,
@@ -130,14 +131,25 @@ def split_dataset(config, split, training=False):
     return dataset, count
 
 
-def schedule(config, train_count):
-    """(epochs, steps_per_epoch) for ``config`` on ``train_count`` training pairs."""
+def schedule(config, train_count, epochs_done=0, steps_done=0):
+    """(epochs, steps_per_epoch) for ``config`` on ``train_count`` training pairs.
+
+    With ``config.steps``, the last epoch may hold fewer steps than the others
+    (`StopAtStep` ends it): ``epochs`` counts it, and training stops at exactly
+    ``config.steps`` steps.
+
+    Args:
+        config: the `TrainConfig`.
+        train_count: pairs in the training split.
+        epochs_done, steps_done: where the checkpoint a run resumes from is.
+    """
     per_pass = max(1, train_count // config.batch_size)
     steps_per_epoch = config.steps_per_epoch or per_pass
     if config.steps is None:
         return config.epochs, steps_per_epoch
     steps_per_epoch = min(steps_per_epoch, config.steps)
-    return math.ceil(config.steps / steps_per_epoch), steps_per_epoch
+    steps_left = max(0, config.steps - steps_done)
+    return epochs_done + math.ceil(steps_left / steps_per_epoch), steps_per_epoch
 
 
 def _check_same_run(run_dir, config):
@@ -195,7 +207,7 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     chief = is_chief(strategy)
     run_dir = Path(run_dir)
     if chief:
-        _check_writable(run_dir)
+        _check_run_dir(run_dir)
     if (run_dir / "config.json").is_file():
         _check_same_run(run_dir, config)
     keras.utils.set_random_seed(config.seed)
@@ -206,24 +218,22 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     if chief:
         atomic.write_json(run_dir / "config.json", config.to_json())
     train_data, val_data = shard_by_data(train_data), shard_by_data(val_data)
-    epochs, steps_per_epoch = schedule(config, train_count)
 
     checkpoint_dir = run_dir / "checkpoints"
-    checkpoint, state = latest_checkpoint(checkpoint_dir)
-    if checkpoint is not None:
-        keras.mixed_precision.set_global_policy(config.dtype_policy)
-        with strategy.scope():
-            model = keras.saving.load_model(checkpoint, safe_mode=True)
-        initial_epoch = state["epoch"]
-        where = f"epoch {initial_epoch}, step {state['step']}"
-        print(f"Resuming {run_dir} from {checkpoint.name} ({where}).")
+    model, state = load_checkpoint(checkpoint_dir, config.dtype_policy, strategy)
+    if model is not None:
+        initial_epoch, steps_done = state["epoch"], state["step"]
+        epochs, steps_per_epoch = schedule(config, train_count, initial_epoch, steps_done)
+        where = f"epoch {initial_epoch}, step {steps_done}"
+        print(f"Resuming {run_dir} from {state['checkpoint']} ({where}).")
         # Epochs logged after the checkpoint will be trained again: drop their rows.
         truncate_history(run_dir / "history.csv", initial_epoch)
     else:
+        initial_epoch, steps_done = 0, 0
+        epochs, steps_per_epoch = schedule(config, train_count)
         with strategy.scope():
             model = build_model(config)
-            compile_model(model, config, epochs * steps_per_epoch)
-        initial_epoch = 0
+            compile_model(model, config, config.steps or epochs * steps_per_epoch)
     if strategy.num_replicas_in_sync > 1:
         set_synchronized_batch_norm(model)
 
@@ -240,6 +250,9 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         *([RunCheckpoint(checkpoint_dir)] if chief else []),
         *extra_callbacks,
     ]
+    if config.steps is not None:
+        # First, so that the checkpoint and the other callbacks see the short last epoch end.
+        callbacks.insert(0, StopAtStep(config.steps, steps_done))
     budget = None
     if config.max_minutes is not None:
         # First, so that the checkpoint and the other callbacks see the last epoch end.
@@ -250,7 +263,7 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         model.fit(
             # The batch stream is a function of the seed alone; skipping what the
             # checkpoint has seen continues it where an uninterrupted run would be.
-            train_data.repeat().skip(initial_epoch * steps_per_epoch),
+            train_data.repeat().skip(steps_done),
             epochs=epochs,
             initial_epoch=initial_epoch,
             steps_per_epoch=steps_per_epoch,
@@ -260,11 +273,9 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
             verbose=verbose,
         )
     train_seconds = time.perf_counter() - started
-    trained_steps = (epochs - initial_epoch) * steps_per_epoch
-    total_steps = epochs * steps_per_epoch
-    if budget and budget.stopped:
-        trained_steps = budget.steps
-        total_steps = int(model.g_optimizer.iterations.numpy())
+    # Counted, not computed: a short last epoch or the time budget ends training early.
+    total_steps = int(model.g_optimizer.iterations.numpy())
+    trained_steps = total_steps - steps_done
 
     # Evaluation runs on every worker (its metrics are all-reduced), writing on the chief.
     grid_path = run_dir / "samples" / "test.png" if chief else None
@@ -328,23 +339,20 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
 
 
 def load_trained(run_dir):
-    """(config, model) of the last checkpoint of a run directory."""
+    """(config, model) of the last whole checkpoint of a run directory (see `load_checkpoint`)."""
     config = TrainConfig.load(run_dir)
-    checkpoint, _ = latest_checkpoint(Path(run_dir) / "checkpoints")
-    if checkpoint is None:
+    model, _ = load_checkpoint(Path(run_dir) / "checkpoints", config.dtype_policy)
+    if model is None:
         raise FileNotFoundError(f"{run_dir} has no checkpoint yet: train at least one epoch first.")
-    keras.mixed_precision.set_global_policy(config.dtype_policy)
-    return config, keras.saving.load_model(checkpoint, safe_mode=True)
+    return config, model
 
 
-def _check_writable(run_dir):
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        probe = run_dir / ".write_test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise PermissionError(
-            f"Cannot write to the run directory {run_dir}: {error.strerror}. Choose another "
-            "--out folder or fix its permissions."
-        ) from None
+def _check_run_dir(run_dir):
+    """Raises unless ``run_dir`` can be the run's folder; creates nothing, so that a
+    start that fails later leaves no empty folder behind."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(
+            f"--out {run_dir} is a file, not a folder; give a new folder for the run, or the "
+            "folder of the run to resume."
+        )
+    atomic.check_output_folder(run_dir, "the run directory")
