@@ -11,6 +11,7 @@ Example:
     PosixPath('.../truncated.jpg')
 """
 
+import os
 import struct
 import zlib
 
@@ -199,3 +200,48 @@ def write_corpus(folder, cases=None):
         paths[name] = folder / file_name
         paths[name].write_bytes(make())
     return paths
+
+
+# --- entries that are no plain files, or whose names are awkward ----------------------------
+# Made in a folder by a function (they are not bytes): name -> (function(folder) -> path,
+# what the skip reason must say).
+
+
+def fifo(folder):
+    """A FIFO named like a photo: whoever opens it for reading waits for a writer, for ever."""
+    path = folder / "x.jpg"
+    os.mkfifo(path)
+    return path
+
+
+def dangling_link(folder):
+    path = folder / "moved.jpg"
+    path.symlink_to(folder / "no-longer-here.jpg")
+    return path
+
+
+def link_loop(folder):
+    path = folder / "loop.jpg"
+    path.symlink_to(path.name)  # points to itself
+    return path
+
+
+def non_utf8_name(folder):
+    """A Latin-1 name (``café.png`` as an old disk wrote it): its bytes are not UTF-8."""
+    raw = os.path.join(os.fsencode(folder), b"caf\xe9.png")
+    with open(raw, "wb") as f:
+        f.write(png_bytes(picture()))
+    return folder / os.fsdecode(b"caf\xe9.png")
+
+
+ENTRIES = {
+    "fifo": (fifo, "not a regular file"),
+    "dangling_link": (dangling_link, "broken symbolic link: it points to"),
+    "link_loop": (link_loop, "cannot be read: Too many levels of symbolic links"),
+    "non_utf8_name": (non_utf8_name, "file name not UTF-8"),
+}
+
+
+def make_entries(folder, cases=None):
+    """Makes the entries of ``cases`` (default: all of `ENTRIES`) in ``folder``; name -> path."""
+    return {name: ENTRIES[name][0](folder) for name in cases or ENTRIES}

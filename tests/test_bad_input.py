@@ -3,7 +3,12 @@
 The broken files come from `broken_files`, made afresh by each test.
 """
 
+import builtins
+import contextlib
+import errno
 import json
+import os
+import signal
 import warnings
 
 import cv2
@@ -13,8 +18,10 @@ import tensorflow as tf
 from broken_files import (
     AWKWARD,
     BAD,
+    ENTRIES,
     encode,
     jpeg_bytes,
+    make_entries,
     oriented,
     picture,
     png_bytes,
@@ -25,6 +32,7 @@ from broken_files import (
 
 from pix2pix_tf.cli import main
 from pix2pix_tf.data import image_checks, image_headers, sources
+from pix2pix_tf.data.file_names import shown
 from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.prepare import prepare
 from pix2pix_tf.tasks.pairs import task_pairs
@@ -47,6 +55,22 @@ TRUNCATED = {
     f"truncated_{ext[1:]}": (f"cut{ext}", lambda ext=ext: truncated(encode(picture(), ext)))
     for ext in (".bmp", ".gif", ".webp")
 }
+
+
+@contextlib.contextmanager
+def deadline(seconds=60):
+    """Fails the test, rather than hanging it, if the block takes over ``seconds``."""
+
+    def expire(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: it hangs")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def good_folder(folder, count=3):
@@ -99,6 +123,15 @@ def test_a_jpeg_with_trailing_bytes_after_its_end_is_whole(tmp_path):
     path = tmp_path / "trailer.jpg"
     path.write_bytes(jpeg_bytes(picture()) + b"camera trailer " * 5000)
     assert image_checks.check_image_file(path) is None
+
+
+@pytest.mark.parametrize("case", sorted(ENTRIES))
+def test_entries_that_are_no_plain_files_are_skipped_with_their_reason(tmp_path, case):
+    path = make_entries(good_folder(tmp_path), [case])[case]
+    with deadline(), pytest.warns(UserWarning, match="Skipped 1 of 4 image files") as caught:
+        paths = image_checks.list_images(tmp_path)
+    assert str(path) not in paths and len(paths) == 3
+    assert f"{shown(path.name)}: {ENTRIES[case][1]}" in str(caught[0].message)
 
 
 def test_scan_counts_by_kind_and_lists_every_skip(tmp_path):
@@ -234,6 +267,89 @@ def test_prepare_counts_and_lists_each_bad_file_with_its_reason(tmp_path):
     assert manifest["reasons"] == {"too large": 1, "too small": 1, "unreadable image": 5}
     on_disk = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert on_disk["skipped"] == manifest["skipped"]
+
+
+@pytest.mark.parametrize("case", sorted(ENTRIES))
+def test_prepare_skips_entries_that_are_no_plain_files_without_hanging(tmp_path, case):
+    source = good_folder(tmp_path / "photos", 4)
+    path = make_entries(source, [case])[case]
+    with deadline():
+        manifest = prepare(source, tmp_path / "out", size=(16, 16), faces="none", progress=False)
+    (skipped,) = manifest["skipped"]
+    assert skipped["source"] == f"photos/{shown(path.name)}"
+    assert skipped["reason"] == "unreadable image"
+    assert skipped["detail"].startswith(ENTRIES[case][1])
+    assert manifest["counts"]["written"] == 4 and manifest["counts"]["skipped"] == 1
+    json.dumps(manifest, ensure_ascii=False).encode("utf-8")  # printable, names and all
+
+
+def _refuse_to_open(monkeypatch, path):
+    """Makes every way this process opens ``path`` fail with EACCES, as for a non-root user."""
+    denied = PermissionError(errno.EACCES, "Permission denied", str(path))
+    real_open, real_os_open = builtins.open, os.open
+
+    def fake_open(file, *args, **kwargs):
+        if os.fspath(file) == str(path):
+            raise denied
+        return real_open(file, *args, **kwargs)
+
+    def fake_os_open(file, *args, **kwargs):
+        if os.fspath(file) == str(path):
+            raise denied
+        return real_os_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
+
+
+def test_prepare_skips_a_file_it_may_not_read(tmp_path, monkeypatch):
+    source = good_folder(tmp_path / "photos", 4)
+    locked = source / "locked.png"
+    locked.write_bytes(png_bytes(picture()))
+    _refuse_to_open(monkeypatch, locked)
+    manifest = prepare(source, tmp_path / "out", size=(16, 16), faces="none", progress=False)
+    (skipped,) = manifest["skipped"]
+    assert skipped["source"] == "photos/locked.png"
+    assert skipped["detail"] == "cannot be read: Permission denied"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_prepare_skips_a_file_without_read_permission(tmp_path):
+    source = good_folder(tmp_path / "photos", 4)
+    locked = source / "locked.png"
+    locked.write_bytes(png_bytes(picture()))
+    locked.chmod(0)
+    manifest = prepare(source, tmp_path / "out", size=(16, 16), faces="none", progress=False)
+    assert manifest["skipped"][0]["detail"] == "cannot be read: Permission denied"
+
+
+def test_prepare_follows_a_link_to_a_photo_outside_the_source(tmp_path):
+    source = good_folder(tmp_path / "photos", 2)
+    (tmp_path / "elsewhere.png").write_bytes(png_bytes(picture()))
+    (source / "linked.png").symlink_to(tmp_path / "elsewhere.png")
+    manifest = prepare(source, tmp_path / "out", size=(16, 16), faces="none", progress=False)
+    assert manifest["counts"]["written"] == 3
+
+
+def test_prepare_writes_names_that_differ_only_by_case_to_two_files(tmp_path):
+    source = tmp_path / "photos"
+    source.mkdir()
+    for i in range(4):  # most of them land in one split
+        (source / f"dup{i}.jpg").write_bytes(jpeg_bytes(picture()))
+        (source / f"dup{i}.JPG").write_bytes(jpeg_bytes(picture()[::-1]))
+    (source / "Dup0.png").write_bytes(png_bytes(picture()[:, ::-1]))
+    manifest = prepare(source, tmp_path / "out", size=(16, 16), faces="none", progress=False)
+    on_disk = [p.relative_to(tmp_path / "out") for p in (tmp_path / "out").glob("*/*.jpg")]
+    assert manifest["counts"]["written"] == len(on_disk) == 9
+    # Unique ignoring case too: macOS and Windows folders hold one of dup.jpg and DUP.jpg.
+    assert len({str(path).casefold() for path in on_disk}) == 9
+
+
+def test_training_reads_a_folder_with_a_name_that_is_not_utf8(tmp_path):
+    make_entries(good_folder(tmp_path, 10), ["non_utf8_name"])
+    with pytest.warns(UserWarning, match=r"caf\\xe9.png: file name not UTF-8"):
+        pairs = [task_pairs("autoencoder", str(tmp_path), s) for s in ("train", "val", "test")]
+    assert sum(len(list(p.as_numpy_iterator())) for p in pairs) == 10
 
 
 def test_prepare_turns_exif_rotated_photos_upright(tmp_path):

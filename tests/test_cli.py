@@ -155,4 +155,5 @@ def test_a_damaged_config_is_named_with_what_to_do(run_dir, tmp_path, capsys):
     for command in (["evaluate", str(run)], ["export", str(run), "--out", str(tmp_path / "e")]):
         assert main(command) == 2
         err = capsys.readouterr().err
-        assert f"{run / 'config.json'} is damaged" in err and "run the same `pix2pix-tf train`" in err
+        assert f"{run / 'config.json'} is damaged" in err
+        assert "run the same `pix2pix-tf train`" in err

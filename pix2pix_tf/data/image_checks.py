@@ -11,7 +11,9 @@ import collections
 import dataclasses
 import os
 import warnings
+from stat import S_ISREG
 
+from pix2pix_tf.data.file_names import name_problem, shown
 from pix2pix_tf.data.image_headers import MAX_PIXELS, MIN_SIDE, BadImageError, image_info
 
 # Formats tf.io.decode_image reads.
@@ -28,11 +30,18 @@ def check_image_file(path, min_side=MIN_SIDE, max_pixels=MAX_PIXELS):
     """Why an image file cannot be used, or None if it can (see `image_info`).
 
     Results are remembered per file while its size and modification time stay
-    the same, so that listing the same folder again costs only a `stat`.
+    the same, so that listing the same folder again costs only a `stat`. Names
+    that are not UTF-8, broken links, link loops, unreadable files and things
+    that are not files (a FIFO would block the reader for ever) get a reason too.
     """
     path = os.fspath(path)
+    problem = name_problem(path)
+    if problem is not None:
+        return problem
     try:
         stat = os.stat(path)
+        if not S_ISREG(stat.st_mode):
+            return "not a regular file: a FIFO, socket or device, which cannot be read as an image"
         key = (stat.st_size, stat.st_mtime_ns, min_side, max_pixels)
         if path in _checked and _checked[path][0] == key:
             return _checked[path][1]
@@ -41,6 +50,11 @@ def check_image_file(path, min_side=MIN_SIDE, max_pixels=MAX_PIXELS):
             reason = None
         except BadImageError as error:
             reason = str(error)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            target = shown(os.readlink(path))
+            return f"broken symbolic link: it points to {target!r}, which is missing"
+        return "cannot be read: it no longer exists"
     except OSError as error:
         return f"cannot be read: {error.strerror or error}"
     _checked[path] = (key, reason)
@@ -82,8 +96,8 @@ class ImageScan:
         kinds = ", ".join(
             f"{n} {k}" for k, n in self.counts().items() if k not in ("usable", "skipped")
         )
-        shown = "".join(
-            f"\n  {os.path.relpath(s['source'], self.folder)}: {s['reason']}"
+        listed = "".join(
+            f"\n  {shown(os.path.relpath(s['source'], self.folder))}: {s['reason']}"
             for s in self.skipped[:_SHOWN_SKIPS]
         )
         more = len(self.skipped) - _SHOWN_SKIPS
@@ -95,7 +109,7 @@ class ImageScan:
         )
         return (
             f"Skipped {len(self.skipped)} of {len(self.skipped) + len(self.paths)} image files "
-            f"in {self.folder} ({kinds}):{shown}{rest}\nFix or remove them to use them; "
+            f"in {shown(self.folder)} ({kinds}):{listed}{rest}\nFix or remove them to use them; "
             "`pix2pix-tf prepare` also lists every skipped file in its manifest.json."
         )
 

@@ -30,6 +30,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import stat
 from pathlib import Path
 
 import cv2
@@ -38,6 +39,7 @@ import numpy as np
 from pix2pix_tf import atomic
 from pix2pix_tf.data import celeba
 from pix2pix_tf.data.faces import cut_face
+from pix2pix_tf.data.file_names import unique_names
 from pix2pix_tf.data.image_checks import SIZE_PROBLEMS, check_image_file, reason_kind
 from pix2pix_tf.data.prepare_items import (
     KINDS,
@@ -153,15 +155,35 @@ def _make(item, kind, settings):
 
 
 def source_digest(paths, roots):
-    """SHA-256 over the names (relative to their root) and bytes of the source files."""
+    """SHA-256 over the names (relative to their root) and bytes of the source files.
+
+    Only regular files are read. What cannot be (a broken link, a link loop, a
+    file without read permission, a FIFO, which would block for ever) adds its
+    kind instead: the digest still changes when it is fixed, and `_make` skips
+    it with its reason.
+    """
     digest = hashlib.sha256()
     for root in roots:
         for path in sorted(paths.get(root, ())):
-            digest.update(os.path.relpath(path, root).encode("utf-8") + b"\0")
-            with open(path, "rb") as f:
-                for block in iter(lambda f=f: f.read(1 << 20), b""):
-                    digest.update(block)
+            # fsencode: a name that is not UTF-8 is hashed by its bytes.
+            digest.update(os.fsencode(os.path.relpath(path, root)) + b"\0")
+            _hash_file(digest, path)
     return digest.hexdigest()
+
+
+def _hash_file(digest, path):
+    try:
+        # Non-blocking: opening a FIFO for reading otherwise waits for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        digest.update(f"\0unreadable {error.errno}\0".encode())
+        return
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            digest.update(b"\0not a regular file\0")
+            return
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
 
 
 def _source_files(items, kind, roots):
@@ -169,7 +191,8 @@ def _source_files(items, kind, roots):
     files = collections.defaultdict(set)
     for item in items:
         for path in item.sources:
-            root = next(r for r in roots if _inside(path, r))
+            # By the path as listed: a link may point anywhere, even nowhere.
+            root = next(r for r in roots if os.path.commonpath([path, r]) == r)
             files[root].add(path)
             if kind == "nist":
                 txt = os.path.splitext(path)[0] + ".txt"
@@ -268,8 +291,13 @@ def prepare(
         raise ValueError(f"Nothing to prepare in {', '.join(sources)}.")
 
     roots = [os.path.abspath(s) for s in sources]
+    # Unique in each split, ignoring case: two items never write one file (dup.jpg, dup.JPG).
+    names = {s: iter(unique_names(i.name for i in items if i.split == s)) for s in SPLITS}
     items = [
-        dataclasses.replace(i, sources=tuple(os.path.abspath(p) for p in i.sources)) for i in items
+        dataclasses.replace(
+            i, name=next(names[i.split]), sources=tuple(os.path.abspath(p) for p in i.sources)
+        )
+        for i in items
     ]
     manifest = {
         "version": MANIFEST_VERSION,

@@ -12,11 +12,11 @@ import dataclasses
 import json
 import os
 
-import cv2
-
 from pix2pix_tf.data import celeba, nist
 from pix2pix_tf.data.faces import EYE_DISTANCE, EYE_HEIGHT, FACE_MODES
-from pix2pix_tf.data.image_checks import list_images
+from pix2pix_tf.data.file_names import shown as show
+from pix2pix_tf.data.image_checks import check_image_file, list_images
+from pix2pix_tf.data.image_headers import image_info
 from pix2pix_tf.data.sources import DIRECTIONS, split_paths
 
 MANIFEST = "manifest.json"
@@ -103,8 +103,10 @@ def detect_kind(path):
     if any(os.path.isdir(os.path.join(path, s)) for s in SPLITS):
         if (read_manifest(path) or {}).get("paired"):
             return "side-by-side"
-        sample = [cv2.imread(p, cv2.IMREAD_GRAYSCALE) for p in list_images(path, check=False)[:5]]
-        if all(x is not None and x.shape[1] >= 1.5 * x.shape[0] for x in sample):
+        # Headers only, of checked files: opening a FIFO named x.jpg would block for ever.
+        paths = list_images(path, check=False)[:5]
+        sample = [image_info(p) if check_image_file(p) is None else None for p in paths]
+        if all(x is not None and x.width >= 1.5 * x.height for x in sample):
             return "side-by-side"
     return "folder"
 
@@ -126,10 +128,10 @@ def folder_items(sources, settings):
     for number, root in enumerate(sources):
         # Every file, even broken ones: the manifest lists what was skipped and why.
         paths = list_images(root, check=False)
-        names, shown = _stems(paths, root)
+        names, relative = _stems(paths, root)
         prefix = f"{number}-" if len(sources) > 1 else ""
-        for path, name, rel in zip(paths, names, shown):
-            items.append((path, prefix + name, os.path.join(os.path.basename(root), rel)))
+        for path, name, rel in zip(paths, names, relative):
+            items.append((path, prefix + name, show(os.path.join(os.path.basename(root), rel))))
     splits = split_paths(range(len(items)), SPLIT_FRACTIONS, seed=settings.seed)
     made = []
     for split, indices in zip(SPLITS, splits):
@@ -171,8 +173,8 @@ def nist_items(root, settings):
     for split in SPLITS:
         for pair in nist.split_pairs(index.pairs, split, settings.seed):
             name = os.path.splitext(os.path.basename(pair.front))[0]
-            shown = os.path.relpath(pair.front, root)
-            made.append(_Item(split, name, (pair.front, pair.profile), shown, mirror=pair.mirror))
+            where = show(os.path.relpath(pair.front, root))
+            made.append(_Item(split, name, (pair.front, pair.profile), where, mirror=pair.mirror))
     return made, {"nist": index.counts()}
 
 
@@ -184,17 +186,16 @@ def side_by_side_items(root, settings):
             folder = os.path.join(root, split)
             if os.path.isdir(folder):
                 paths = list_images(folder, check=False)
-                names, shown = _stems(paths, folder)
-                made += [
-                    _Item(split, n, (p,), f"{split}/{s}") for p, n, s in zip(paths, names, shown)
-                ]
+                names, rel = _stems(paths, folder)
+                for path, name, relative in zip(paths, names, rel):
+                    made.append(_Item(split, name, (path,), show(f"{split}/{relative}")))
     else:
         paths = list_images(root, check=False)
-        names, shown = _stems(paths, root)
+        names, rel = _stems(paths, root)
         for split, indices in zip(
             SPLITS, split_paths(range(len(paths)), SPLIT_FRACTIONS, settings.seed)
         ):
-            made += [_Item(split, names[i], (paths[i],), shown[i]) for i in indices]
+            made += [_Item(split, names[i], (paths[i],), show(rel[i])) for i in indices]
     return made, {"splits_from": "source folders" if has_splits else "by file"}
 
 
