@@ -271,6 +271,9 @@ def _predict(args):
     from pix2pix_tf.serving.predict import predict_files
 
     written = predict_files(args.saved_model, args.images, args.out)
+    for image, path in zip(args.images, written):
+        if path.stem != image.stem:
+            print(f"{image} -> {path.name} (another input has the name {image.stem}.png)")
     print(f"{len(written)} images written to {args.out}.")
 
 

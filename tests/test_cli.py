@@ -157,3 +157,30 @@ def test_a_damaged_config_is_named_with_what_to_do(run_dir, tmp_path, capsys):
         err = capsys.readouterr().err
         assert f"{run / 'config.json'} is damaged" in err
         assert "run the same `pix2pix-tf train`" in err
+
+
+def test_predict_never_writes_over_an_input_or_an_earlier_output(run_dir, tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    face = np.random.default_rng(1).integers(0, 255, (40, 36, 3), dtype=np.uint8)
+    cv2.imwrite(str(photos / "face.png"), face)
+    before = (photos / "face.png").read_bytes()
+    model = str(run_dir / "saved_model")
+    assert main(["predict", model, str(photos / "face.png"), "--out", str(photos)]) == 2
+    assert f"{photos / 'face.png'} (an input image)" in capsys.readouterr().err
+    assert (photos / "face.png").read_bytes() == before
+
+    (photos / "dup.jpg").write_bytes(cv2.imencode(".jpg", face)[1].tobytes())
+    (photos / "dup.JPG").write_bytes(cv2.imencode(".jpg", face[::-1])[1].tobytes())
+    argv = ["predict", model, str(photos / "dup.jpg"), str(photos / "dup.JPG")]
+    assert main([*argv, "--out", str(tmp_path / "pred")]) == 0
+    printed = capsys.readouterr().out
+    assert "dup.JPG -> dup_2.png" in printed and "2 images written" in printed
+    written = sorted(p.name for p in (tmp_path / "pred").iterdir())
+    assert written == ["dup.png", "dup_2.png"]
+    first = (tmp_path / "pred" / "dup.png").read_bytes()
+    assert first != (tmp_path / "pred" / "dup_2.png").read_bytes()
+
+    assert main([*argv, "--out", str(tmp_path / "pred")]) == 2
+    assert "2 output(s) would" in capsys.readouterr().err
+    assert (tmp_path / "pred" / "dup.png").read_bytes() == first

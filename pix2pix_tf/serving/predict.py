@@ -1,11 +1,13 @@
 """Running an exported generator on image files of any size."""
 
+import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from pix2pix_tf import atomic
+from pix2pix_tf.data.file_names import unique_names
 from pix2pix_tf.data.image_checks import check_image_file
 from pix2pix_tf.serving.export import load_exported, read_metadata
 
@@ -40,20 +42,45 @@ def write_image(path, image):
     atomic.write_bytes(path, encoded.tobytes())
 
 
+def output_paths(images, out_dir):
+    """Where the prediction of each image goes: ``out_dir/<name>.png``, never over a file.
+
+    Inputs with the same name (``a/dup.jpg`` and ``b/dup.JPG``, or one image given
+    twice) get ``dup.png`` and ``dup_2.png``: names are unique ignoring case, as
+    macOS and Windows folders need.
+
+    Raises:
+        ValueError: an output would replace a file that exists (an input or an
+            earlier prediction); nothing is written.
+    """
+    targets = [Path(out_dir) / f"{name}.png" for name in unique_names(Path(p).stem for p in images)]
+    inputs = {os.path.realpath(p) for p in images}
+    taken = [t for t in targets if os.path.lexists(t)]
+    if taken:
+        listed = ", ".join(
+            f"{t} ({'an input image' if os.path.realpath(t) in inputs else 'exists'})"
+            for t in taken[:5]
+        ) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
+        raise ValueError(
+            f"predict never writes over a file, and {len(taken)} output(s) would: {listed}. "
+            "Choose a new or empty --out folder; nothing was written."
+        )
+    return targets
+
+
 def predict_files(saved_model, images, out_dir):
     """Translates each image file with an exported generator; returns the written paths.
 
-    Everything is checked before the first output is written: the SavedModel,
-    every image and the output folder.
+    Everything is checked before the first output is written: the output
+    folder, that no output replaces a file (`output_paths`), the SavedModel and
+    every image.
     """
     atomic.check_output_folder(out_dir, "the predictions")
+    targets = output_paths(images, out_dir)
     served = load_exported(saved_model)
     channels = read_metadata(saved_model).get("generator", {}).get("input_channels", 3)
     arrays = [read_image(p, channels) for p in images]  # read all first: fail before writing
-    written = []
-    for path, image in zip(images, arrays):
+    for target, image in zip(targets, arrays):
         output = served.serve_uint8(image[None]).numpy()[0]
-        target = Path(out_dir) / f"{Path(path).stem}.png"
         write_image(target, np.ascontiguousarray(output))
-        written.append(target)
-    return written
+    return targets
