@@ -108,3 +108,60 @@ def test_command_line_download(tmp_path, capsys):
     assert (out / "facades" / "val" / "2.jpg").is_file()
     assert main(["download", archive.as_uri(), "--out", str(out), "--sha256", "1" * 64]) == 2
     assert "has SHA-256" in capsys.readouterr().err
+
+
+# Links that look harmless as text but leave the folder once the file system follows them.
+LINK_CHAINS = {
+    "a -> ., b -> a/../x": {"a": ("symlink", "."), "b": ("symlink", "a/../x")},
+    "sub/a -> .., sub/a/../../evil": {"sub/a": ("symlink", ".."), "sub/a/../../evil": b"x"},
+    "d -> ., file through d/../": {"d": ("symlink", "."), "d/../escape.txt": b"x"},
+    "link to an absolute path": {"etc": ("symlink", "/etc")},
+    "links in a loop": {"l1": ("symlink", "l2"), "l2": ("symlink", "l1"), "l1/x": b"x"},
+    "hard link through a link": {"up": ("symlink", ".."), "h": ("hardlink", "up/outside")},
+}
+
+
+@pytest.mark.parametrize("members", LINK_CHAINS.values(), ids=LINK_CHAINS.keys())
+def test_link_chains_leaving_the_target_are_refused(tmp_path, members):
+    archive = make_tar(tmp_path / "chain.tar.gz", members)
+    with pytest.raises(ValueError, match="refusing"):
+        check_members(archive)
+
+
+def test_link_chains_are_refused_without_pythons_data_filter(tmp_path, monkeypatch):
+    """Pythons before 3.11.4 have no tarfile.data_filter: the check alone must hold."""
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    archive = make_tar(tmp_path / "chain.tar.gz", LINK_CHAINS["sub/a -> .., sub/a/../../evil"])
+    with pytest.raises(ValueError, match="points outside the target; refusing"):
+        extract(archive, tmp_path / "out" / "data")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "evil").exists()
+
+
+def test_links_that_stay_inside_are_allowed(tmp_path):
+    members = {"faces/a.jpg": b"abc", "faces/b.jpg": ("symlink", "a.jpg"), "all": ("symlink", ".")}
+    check_members(make_tar(tmp_path / "ok.tar.gz", {**members, "all/faces/c.jpg": b"c"}))
+
+
+def test_download_never_replaces_a_folder_of_yours(tmp_path, capsys):
+    archive = make_tar(tmp_path / "facades.tar.gz", GOOD)
+    keep = tmp_path / "datasets" / "keep"
+    keep.mkdir(parents=True)
+    (keep / "mydata.txt").write_text("precious")
+    argv = ["download", archive.as_uri(), "--out", str(keep), "--sha256", sha256_of(archive)]
+    assert main(argv) == 2
+    assert "holds files that download did not put there" in capsys.readouterr().err
+    assert (keep / "mydata.txt").read_text() == "precious"
+    assert not (tmp_path / "datasets" / ".downloads").exists()  # refused before downloading
+    (keep / "mydata.txt").unlink()
+    assert main(argv) == 0 and main(argv) == 0  # its own folder is replaced on a rerun
+    assert (keep / "facades" / "train" / "1.jpg").is_file()
+    assert main([*argv[:3], str(keep / "facades" / "train" / "1.jpg"), *argv[4:]]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_refused_archive_is_not_left_in_downloads(tmp_path):
+    archive = make_tar(tmp_path / "evil.tar.gz", {"../escape.txt": b"x"})
+    with pytest.raises(ValueError, match="refusing"):
+        fetch(archive.as_uri(), tmp_path / "datasets" / "evil", sha256_of(archive), progress=False)
+    assert not (tmp_path / "datasets" / ".downloads").exists()
+    assert not (tmp_path / "datasets" / "evil").exists()

@@ -29,6 +29,8 @@ from pathlib import Path
 from pix2pix_tf import atomic
 
 _CHUNK = 1 << 20
+# Written in each folder `extract` makes: such a folder may be replaced by a new extraction.
+MARKER = ".pix2pix_tf_download.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,41 +128,102 @@ def download(url, path, sha256, timeout=60, progress=False):
     return path
 
 
-def _safe_name(name, target):
-    """The path ``name`` lands on inside ``target``, or a ValueError if it escapes."""
-    if not name or os.path.isabs(name) or name.startswith(("/", "\\")) or ":" in name.split("/")[0]:
-        raise ValueError(f"Archive member {name!r} has an absolute path; refusing to extract.")
-    resolved = os.path.realpath(os.path.join(target, name))
-    if os.path.commonpath([resolved, os.path.realpath(target)]) != os.path.realpath(target):
-        raise ValueError(f"Archive member {name!r} points outside the target; refusing to extract.")
-    return resolved
+# More links than this on one path is a loop (Linux gives up at 40 too).
+_MAX_LINK_HOPS = 40
+
+
+def _lands_at(name, links, what, follow_last=True):
+    """Where ``name`` lands below the target, as a tuple of folder names, or a ValueError.
+
+    Resolved one component at a time, following the symbolic links the archive
+    made before (``links``: landing place -> link target) as the file system
+    will, so that ``a -> .`` then ``a/../x`` is seen to leave the target even
+    though ``a/../x`` looks like ``x`` as text.
+
+    Args:
+        name: a member's name, or a link's target joined to its folder.
+        links: the archive's symbolic links so far.
+        what: the member, for messages.
+        follow_last: also follow a link at the last component (a file written
+            there goes where the link points).
+    """
+    if name.startswith(("/", "\\")) or ":" in name.split("/")[0]:
+        raise ValueError(f"Archive member {what!r} has an absolute path; refusing to extract.")
+    landed, pending, hops = (), [p for p in name.split("/") if p not in ("", ".")], 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            if not landed:
+                raise ValueError(
+                    f"Archive member {what!r} points outside the target; refusing to extract."
+                )
+            landed = landed[:-1]
+            continue
+        link = links.get(landed + (part,))
+        if link is not None and (pending or follow_last):
+            hops += 1
+            if hops > _MAX_LINK_HOPS or link.startswith("/"):
+                raise ValueError(
+                    f"Archive member {what!r} goes through links that loop or leave the "
+                    "target; refusing to extract."
+                )
+            pending = [p for p in link.split("/") if p not in ("", ".")] + pending
+            continue  # a link's target is relative to the folder that holds the link
+        landed += (part,)
+    return landed
 
 
 def check_members(archive):
     """Raises ValueError if any member of a zip or tar archive would land outside its folder.
 
     Refused: absolute paths, ``..`` escapes, symbolic or hard links pointing
-    outside, device files and FIFOs.
+    outside (followed through the archive's other links, as extraction would),
+    device files and FIFOs. Done by hand, not with ``tarfile``'s ``"data"``
+    filter, which some supported Pythons lack.
     """
-    target = os.path.realpath(tempfile.gettempdir())  # any folder: only the relative paths matter
-    probe = os.path.join(target, "archive-root")
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as z:
             for info in z.infolist():
-                _safe_name(info.filename, probe)
+                _lands_at(info.filename, {}, info.filename)
                 if stat.S_ISLNK(info.external_attr >> 16):
                     raise ValueError(
                         f"Archive member {info.filename!r} is a symbolic link; refusing."
                     )
         return
+    links = {}
     with tarfile.open(archive) as t:
         for member in t.getmembers():
-            _safe_name(member.name, probe)
-            if member.issym() or member.islnk():
-                base = os.path.dirname(member.name) if member.issym() else ""
-                _safe_name(os.path.join(base, member.linkname), probe)
-            elif not (member.isfile() or member.isdir()):
+            if member.issym():
+                if member.linkname.startswith(("/", "\\")):
+                    raise ValueError(
+                        f"Archive member {member.name!r} links to an absolute path; refusing."
+                    )
+                folder = _lands_at(os.path.dirname(member.name), links, member.name)
+                place = folder + (os.path.basename(member.name.rstrip("/")),)
+                _lands_at("/".join(folder + (member.linkname,)), links, member.name)
+                links[place] = member.linkname
+            elif member.islnk():
+                _lands_at(member.linkname, links, member.name)
+                links.pop(_lands_at(member.name, links, member.name), None)
+            elif member.isfile() or member.isdir():
+                links.pop(_lands_at(member.name, links, member.name), None)
+            else:
                 raise ValueError(f"Archive member {member.name!r} is a device or FIFO; refusing.")
+
+
+def check_target(target):
+    """Raises ValueError unless ``target`` is new, empty, or a folder `extract` made.
+
+    Extraction replaces the folder whole: files of yours in it would be lost.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{target} is a file, not a folder; give a new folder to extract to.")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise ValueError(
+            f"{target} exists and holds files that download did not put there; extracting "
+            "replaces the folder whole, so they would be lost. Choose a new or empty folder."
+        )
 
 
 def extract(archive, target):
@@ -171,16 +234,19 @@ def extract(archive, target):
 
     Args:
         archive: path of the archive.
-        target: folder to create or replace.
+        target: folder to create, or replace if an earlier `extract` made it
+            (``target`` holding other files is refused: they would be lost).
 
     Returns:
         ``target`` as a `Path`.
     """
     archive = os.fspath(archive)
+    check_target(target)
     if not (zipfile.is_zipfile(archive) or tarfile.is_tarfile(archive)):
         raise ValueError(f"{archive} is neither a zip nor a tar archive.")
     check_members(archive)
     with atomic.directory(target) as tmp:
+        atomic.write_json(tmp / MARKER, {"archive": os.path.basename(archive)})
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as z:
                 z.extractall(tmp)
@@ -218,11 +284,15 @@ def fetch(name_or_url, out, sha256=None, keep_archive=False, progress=True):
             "(datasets/ cards say where to find one)."
         )
     out = Path(out)
+    check_target(out)  # before the download, which may be long
     archive = out.parent / ".downloads" / os.path.basename(url.split("?")[0])
     download(url, archive, sha256, progress=progress)
-    extract(archive, out)
-    if not keep_archive:
-        archive.unlink()
-        with contextlib.suppress(OSError):
-            archive.parent.rmdir()
+    try:
+        extract(archive, out)
+    finally:
+        # A refused archive goes too: nothing is left behind that was not asked for.
+        if not keep_archive:
+            archive.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                archive.parent.rmdir()
     return out
