@@ -5,9 +5,12 @@ into place with `os.replace`, which is atomic on POSIX and Windows file systems.
 """
 
 import contextlib
+import glob
 import json
 import os
+import re
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -39,6 +42,20 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_jsonable) + "\n")
 
 
+def read_json(path, remedy):
+    """The JSON in ``path``; a ValueError naming the file and ``remedy`` if it is damaged.
+
+    Args:
+        path: the file.
+        remedy: what to do about a damaged file, e.g. "Run `pix2pix-tf prepare` again."
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path} is damaged (not valid JSON: {error}). {remedy}") from None
+
+
 def _jsonable(value):
     if hasattr(value, "tolist"):  # numpy scalars and arrays
         return value.tolist()
@@ -60,13 +77,19 @@ def directory(path):
     The old directory, if any, stays whole until the new one is complete; if the
     block raises, the temporary directory is removed and the old one is untouched.
 
+    A process killed before it could clean up (SIGKILL, power loss) leaves its
+    temporary folder, named with its process id: the next call for ``path``
+    removes those of processes that are gone.
+
     Example:
         >>> with directory("export/generator") as tmp:
         ...     write_files_into(tmp)
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    remove_stale(path)
+    prefix = f".{path.name}.{os.getpid()}."
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=prefix, suffix=".tmp"))
     tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a result should not be
     try:
         yield tmp
@@ -80,6 +103,50 @@ def directory(path):
     os.replace(tmp, path)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+# What follows ".NAME." in the temporary folders of `directory`: "PID.XXXX.tmp" (mkdtemp's
+# random part has no dots) or "old.PID".
+_STALE = re.compile(r"(\d+)\.[A-Za-z0-9_]+\.tmp|old\.(\d+)")
+
+
+def _process_is_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, as another user's process
+        return False
+    return False
+
+
+def remove_stale(path):
+    """Removes the temporary folders of `directory` (path) left by processes that are gone.
+
+    They are ``.NAME.PID.XXXX.tmp`` (being built) and ``.NAME.old.PID`` (being
+    replaced); those of running processes, this one included, are left alone.
+    """
+    path = Path(path)
+    for entry in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        # Exactly these shapes: ".a.5" has its own ".a.5.PID.XXXX.tmp", not ".a"'s.
+        match = _STALE.fullmatch(entry.name[len(path.name) + 2 :])
+        if match and entry.is_dir() and _process_is_gone(int(match.group(1) or match.group(2))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def exit_on_sigterm():
+    """Makes SIGTERM (``kill``, a job scheduler's stop) raise SystemExit in the main thread.
+
+    By default SIGTERM ends Python at once, skipping ``finally`` blocks: the
+    temporary files and folders of unfinished writes would stay behind. As an
+    exception, the cleanups run; the exit status is still 128 + 15.
+    """
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop)
 
 
 def check_output_folder(folder, what="the output"):

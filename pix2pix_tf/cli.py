@@ -405,7 +405,10 @@ def parser():
 
 
 def main(argv=None):
+    from pix2pix_tf import atomic
+
     args = parser().parse_args(argv)
+    atomic.exit_on_sigterm()  # so that an interrupted write removes its temporary files
     try:
         args.run(args)
     except (ValueError, FileNotFoundError, PermissionError, FloatingPointError) as error:

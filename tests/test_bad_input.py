@@ -352,6 +352,15 @@ def test_training_reads_a_folder_with_a_name_that_is_not_utf8(tmp_path):
     assert sum(len(list(p.as_numpy_iterator())) for p in pairs) == 10
 
 
+@pytest.mark.parametrize("damaged", ["manifest.json", "landmarks.json"])
+def test_a_damaged_dataset_file_is_named_with_what_to_do(tmp_path, damaged):
+    source = good_folder(tmp_path / "photos", 10)
+    prepare(source, tmp_path / "ready", size=(16, 16), faces="none", progress=False)
+    (tmp_path / "ready" / damaged).write_bytes(b"\xff\xfe garbage")
+    with pytest.raises(ValueError, match=f"{damaged} is damaged.*prepare` again with --force"):
+        task_pairs("autoencoder", str(tmp_path / "ready"), "train")
+
+
 def test_prepare_turns_exif_rotated_photos_upright(tmp_path):
     source = tmp_path / "photos"
     source.mkdir()

@@ -3,6 +3,10 @@
 import csv
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import cv2
 import numpy as np
@@ -184,3 +188,15 @@ def test_predict_never_writes_over_an_input_or_an_earlier_output(run_dir, tmp_pa
     assert main([*argv, "--out", str(tmp_path / "pred")]) == 2
     assert "2 output(s) would" in capsys.readouterr().err
     assert (tmp_path / "pred" / "dup.png").read_bytes() == first
+
+
+def test_an_export_stopped_by_sigterm_leaves_no_temporary_folder(run_dir, tmp_path):
+    out = tmp_path / "exported"
+    command = [sys.executable, "-m", "pix2pix_tf.cli", "export", str(run_dir), "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".exported.*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=120) == 128 + signal.SIGTERM, "stopped before it ended"
+    assert list(tmp_path.iterdir()) == []

@@ -167,3 +167,21 @@ def test_a_failed_export_keeps_the_previous_one(exported, monkeypatch):
         export_generator(generator, path, tflite=True)
     assert sorted(p.name for p in path.iterdir()) == before
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("kind", ["a file", "a folder of yours"])
+def test_export_never_replaces_what_it_did_not_make(exported, tmp_path, kind):
+    generator, _ = exported
+    target = tmp_path / "models"
+    if kind == "a file":
+        target.write_text("precious")
+        message = "is a file, not a folder"
+    else:
+        target.mkdir()
+        (target / "notes.txt").write_text("precious")
+        message = "is not an export of pix2pix_tf"
+    with pytest.raises(ValueError, match=message):
+        export_generator(generator, target)
+    mine = target if kind == "a file" else target / "notes.txt"
+    assert mine.read_text() == "precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]

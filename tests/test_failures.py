@@ -120,7 +120,7 @@ def test_a_truncated_latest_checkpoint_falls_back_to_the_one_before(short_run, t
     run = copy_run(short_run, tmp_path)
     newest = run / "checkpoints" / "epoch_0003.keras"
     newest.write_bytes(newest.read_bytes()[:5000])
-    with pytest.warns(UserWarning, match=r"epoch_0003.keras .*is damaged.*from epoch_0002.keras"):
+    with pytest.warns(UserWarning, match=r"epoch_0003.keras .*is damaged; using epoch_0002.keras"):
         _, model = load_trained(run)
     assert int(model.g_optimizer.iterations.numpy()) == 6
     with pytest.warns(UserWarning, match="epoch_0003.keras"):

@@ -12,12 +12,12 @@ Sources, told apart by their layout (`source_kind`):
 Tasks (`pix2pix_tf.tasks.pairs`) turn these into (input, target) pairs.
 """
 
-import json
 import os
 
 import numpy as np
 import tensorflow as tf
 
+from pix2pix_tf import atomic
 from pix2pix_tf.data.celeba import celeba_photos, is_celeba
 from pix2pix_tf.data.image_checks import list_images, usable_images
 from pix2pix_tf.data.nist import is_nist, nist_fronts
@@ -31,6 +31,7 @@ SOURCE_KINDS = ("synthetic", "prepared", "celeba", "nist", "folder")
 MANIFEST = "manifest.json"
 LANDMARKS = "landmarks.json"
 OPTIONS = ("num_faces", "direction", "profiles")
+_REPREPARE = "Run `pix2pix-tf prepare` again with --force to write the dataset anew."
 _UNKNOWN_LANDMARKS = np.full((len(LANDMARK_NAMES), 2), np.nan, np.float32)
 
 
@@ -133,8 +134,7 @@ def read_manifest(folder):
     path = os.path.join(folder, MANIFEST)
     if not os.path.isfile(path):
         return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return atomic.read_json(path, _REPREPARE)
 
 
 def folder_photos(folder, split, seed=0):
@@ -147,8 +147,7 @@ def folder_photos(folder, split, seed=0):
     known = {}
     landmarks_file = os.path.join(folder, LANDMARKS)
     if os.path.isfile(landmarks_file):
-        with open(landmarks_file, encoding="utf-8") as f:
-            known = json.load(f)
+        known = atomic.read_json(landmarks_file, _REPREPARE)
     points = np.stack(
         [
             np.asarray(

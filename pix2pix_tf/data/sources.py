@@ -6,12 +6,12 @@ Folders are listed with their bad files left out (`pix2pix_tf.data.image_checks`
 JPEG photos are turned upright by their EXIF orientation.
 """
 
-import json
 import os
 
 import numpy as np
 import tensorflow as tf
 
+from pix2pix_tf import atomic
 from pix2pix_tf.data.image_checks import check_image_file, list_images
 from pix2pix_tf.data.image_headers import HEADER_TAIL, image_info
 from pix2pix_tf.data.transforms import ensure_channels
@@ -169,8 +169,8 @@ def check_side_by_side(folder, sample=5):
     """
     manifest = os.path.join(os.fspath(folder), "manifest.json")
     if os.path.isfile(manifest):
-        with open(manifest, encoding="utf-8") as f:
-            paired = json.load(f).get("paired")
+        remedy = "Run `pix2pix-tf prepare` again with --force to write the dataset anew."
+        paired = atomic.read_json(manifest, remedy).get("paired")
         if paired is not None:
             if not paired:
                 raise ValueError(

@@ -66,6 +66,21 @@ def pad_to_multiple(images, multiple):
     return padded, (top, left)
 
 
+def check_export_target(path):
+    """Raises ValueError unless ``path`` is new, empty, or an earlier export (replaced whole).
+
+    An export replaces its folder whole: any other folder's files would be lost.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file, not a folder; give a new folder for the SavedModel.")
+    if path.is_dir() and any(path.iterdir()) and not (path / METADATA_FILE).is_file():
+        raise ValueError(
+            f"{path} exists and is not an export of pix2pix_tf (no {METADATA_FILE}); exporting "
+            "replaces the folder whole, so its files would be lost. Choose a new or empty folder."
+        )
+
+
 def export_generator(generator, path, inference_mode="standard", tflite=False):
     """Writes ``generator`` as a SavedModel with two any-size signatures.
 
@@ -77,7 +92,8 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
 
     Args:
         generator: a `UNetGenerator` (or a `Pix2Pix`, whose generator is taken).
-        path: output directory; replaced atomically if it exists.
+        path: output directory: new, empty, or an earlier export, which is
+            replaced atomically (any other folder is refused, see `check_export_target`).
         inference_mode: "standard" (moving averages, no dropout) or "paper"
             (batch statistics and dropout, as in the paper).
         tflite: also write ``model.tflite`` beside the SavedModel.
@@ -91,6 +107,7 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
         >>> out = served.serve_uint8(tf.zeros((1, 200, 180, 3), tf.uint8))
     """
     path = Path(path)
+    check_export_target(path)
     atomic.check_output_folder(path.parent, f"the SavedModel {path}")
     generator = getattr(generator, "generator", generator)
     flexible = any_size_generator(generator)

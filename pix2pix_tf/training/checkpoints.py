@@ -177,8 +177,8 @@ def load_checkpoint(directory, policy=None, strategy=None):
             continue
         if damaged:
             warnings.warn(
-                f"Checkpoint {damaged[0]} is damaged; resuming from {path.name} instead, "
-                "and the epochs after it are trained again.",
+                f"Checkpoint {damaged[0]} is damaged; using {path.name} instead (training "
+                "resumed from it trains the epochs after it again).",
                 UserWarning,
                 stacklevel=2,
             )
