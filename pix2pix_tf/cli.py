@@ -229,10 +229,13 @@ def _evaluate(args):
     from pix2pix_tf import atomic
     from pix2pix_tf.training import evaluate, load_trained
 
+    out = args.out or args.run_dir / "evaluation.json"
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder; give the path of a JSON file to write.")
+    atomic.check_output_folder(out.parent, f"the evaluation {out.name}")
     config, model = load_trained(args.run_dir)
     grid = args.run_dir / "samples" / f"evaluation_{args.split}.png"
     results = evaluate(model, config, data=args.data, split=args.split, grid_path=grid)
-    out = args.out or args.run_dir / "evaluation.json"
     atomic.write_json(out, results)
     print(json.dumps(results, indent=2))
     print(f"Written to {out}; examples in {grid}.")
@@ -411,7 +414,8 @@ def main(argv=None):
     atomic.exit_on_sigterm()  # so that an interrupted write removes its temporary files
     try:
         args.run(args)
-    except (ValueError, FileNotFoundError, PermissionError, FloatingPointError) as error:
+    # OSError: a full disk or a failing drive says so with the file's name, not a traceback.
+    except (ValueError, OSError, FloatingPointError) as error:
         print(f"pix2pix-tf {args.command}: error: {error}", file=sys.stderr)
         return 2
     return 0

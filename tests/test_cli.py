@@ -86,6 +86,8 @@ def test_other_settings_in_the_same_run_dir_are_refused(run_dir, capsys):
 
 
 def test_evaluate_prints_and_writes_json(run_dir, capsys):
+    assert main(["evaluate", str(run_dir), "--out", str(run_dir)]) == 2
+    assert "is a folder; give the path of a JSON file" in capsys.readouterr().err
     assert main(["evaluate", str(run_dir)]) == 0
     written = json.loads((run_dir / "evaluation.json").read_text())
     assert written["split"] == "test" and written["pairs"] == 2
