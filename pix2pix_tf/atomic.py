@@ -149,6 +149,28 @@ def exit_on_sigterm():
         signal.signal(signal.SIGTERM, stop)
 
 
+def check_replaceable(folder, marker, made_by, what):
+    """Raises ValueError unless `directory` may replace ``folder`` whole without loss.
+
+    It may if ``folder`` does not exist, is empty, or holds ``marker``, the file
+    that the command which makes such folders writes in each.
+
+    Args:
+        folder: the folder to replace.
+        marker: name of the file that shows who made it, e.g. "manifest.json".
+        made_by: what such a folder is, e.g. "a dataset made by prepare".
+        what: what goes there, for the message.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder} is a file, not a folder; give a new folder for {what}.")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / marker).is_file():
+        raise ValueError(
+            f"{folder} exists and is not {made_by} (no {marker}); writing {what} replaces the "
+            "folder whole, so its files would be lost. Choose a new or empty folder."
+        )
+
+
 def check_output_folder(folder, what="the output"):
     """Raises PermissionError now if files cannot be written in ``folder``, before any work.
 

@@ -149,7 +149,7 @@ def test_download_never_replaces_a_folder_of_yours(tmp_path, capsys):
     (keep / "mydata.txt").write_text("precious")
     argv = ["download", archive.as_uri(), "--out", str(keep), "--sha256", sha256_of(archive)]
     assert main(argv) == 2
-    assert "holds files that download did not put there" in capsys.readouterr().err
+    assert "is not a folder made by download" in capsys.readouterr().err
     assert (keep / "mydata.txt").read_text() == "precious"
     assert not (tmp_path / "datasets" / ".downloads").exists()  # refused before downloading
     (keep / "mydata.txt").unlink()

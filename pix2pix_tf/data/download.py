@@ -216,14 +216,7 @@ def check_target(target):
 
     Extraction replaces the folder whole: files of yours in it would be lost.
     """
-    target = Path(target)
-    if target.exists() and not target.is_dir():
-        raise ValueError(f"{target} is a file, not a folder; give a new folder to extract to.")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise ValueError(
-            f"{target} exists and holds files that download did not put there; extracting "
-            "replaces the folder whole, so they would be lost. Choose a new or empty folder."
-        )
+    atomic.check_replaceable(target, MARKER, "a folder made by download", "the extracted files")
 
 
 def extract(archive, target):

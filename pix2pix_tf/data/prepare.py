@@ -215,13 +215,7 @@ def _check_out(out, sources):
                 f"--out {out} and the source {source} overlap; write the dataset to a folder "
                 "outside the source (the rebuild would otherwise replace or read itself)."
             )
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise ValueError(f"--out {out} is a file; give a folder for the dataset.")
-    if os.path.isdir(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, MANIFEST)):
-        raise ValueError(
-            f"{out} exists and is not a dataset made by prepare (no {MANIFEST}); choose a new "
-            "or empty folder so that nothing in it is replaced."
-        )
+    atomic.check_replaceable(out, MANIFEST, "a dataset made by prepare", "the dataset")
 
     # The dataset is built beside ``out`` and swapped in: that folder must be writable.
     atomic.check_output_folder(Path(out).absolute().parent, f"the dataset {out}")

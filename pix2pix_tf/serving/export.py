@@ -71,14 +71,7 @@ def check_export_target(path):
 
     An export replaces its folder whole: any other folder's files would be lost.
     """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} is a file, not a folder; give a new folder for the SavedModel.")
-    if path.is_dir() and any(path.iterdir()) and not (path / METADATA_FILE).is_file():
-        raise ValueError(
-            f"{path} exists and is not an export of pix2pix_tf (no {METADATA_FILE}); exporting "
-            "replaces the folder whole, so its files would be lost. Choose a new or empty folder."
-        )
+    atomic.check_replaceable(path, METADATA_FILE, "an export of pix2pix_tf", "the SavedModel")
 
 
 def export_generator(generator, path, inference_mode="standard", tflite=False):
