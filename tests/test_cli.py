@@ -195,10 +195,14 @@ def test_predict_never_writes_over_an_input_or_an_earlier_output(run_dir, tmp_pa
 def test_an_export_stopped_by_sigterm_leaves_no_temporary_folder(run_dir, tmp_path):
     out = tmp_path / "exported"
     command = [sys.executable, "-m", "pix2pix_tf.cli", "export", str(run_dir), "--out", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob(".exported.*.tmp")) and time.monotonic() < deadline:
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=120) == 128 + signal.SIGTERM, "stopped before it ended"
-    assert list(tmp_path.iterdir()) == []
+    _, err = process.communicate(timeout=120)
+    tail = err.decode(errors="replace")[-3000:]
+    # 143 as a rule; TensorFlow may turn the SystemExit into its own error if the signal
+    # lands inside one of its callbacks: the cleanup runs all the same.
+    assert process.returncode != 0, f"the export ended before SIGTERM came:\n{tail}"
+    assert list(tmp_path.iterdir()) == [], tail
