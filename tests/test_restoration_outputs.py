@@ -6,13 +6,15 @@ import pytest
 import tensorflow as tf
 
 from bench import quality
+from pix2pix_tf.cli import _train_config, parser
 from pix2pix_tf.data.transforms import to_float
 from pix2pix_tf.evaluation.baselines import nl_means_denoise, score_images
 from pix2pix_tf.models.discriminators import PatchDiscriminator
 from pix2pix_tf.models.generators import ChromaOutput, UNetGenerator, chroma_offsets
 from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.serving.export import export_generator, load_exported
-from pix2pix_tf.tasks import get_task
+from pix2pix_tf.tasks import COLORIZATION_RECIPE, DENOISE_RECIPE, SUPERRES_RECIPE, get_task
+from pix2pix_tf.training import TrainConfig, train
 
 LUMA = np.array([0.2989, 0.5870, 0.1140], "float32") / np.float32(0.9999)
 
@@ -170,3 +172,32 @@ def test_restoration_targets_need_the_gain_in_psnr_and_the_baselines_ssim():
     checks = quality.targets_hold(_table("denoise", (0.9, 30.7), (0.86, 29.8)), "denoise")
     assert not checks["PSNR >= nl-means + 1 dB"] and checks["PSNR above nl-means in every group"]
     assert set(quality.baselines("noise2noise")) == {"noisy input", "nl-means"}
+
+
+@pytest.mark.parametrize(
+    "task, recipe",
+    [
+        ("colorization", COLORIZATION_RECIPE),
+        ("superres", SUPERRES_RECIPE),
+        ("denoise", DENOISE_RECIPE),
+        ("noise2noise", DENOISE_RECIPE),
+    ],
+)
+def test_each_restoration_task_trains_with_its_recipe_by_default(task, recipe, tmp_path):
+    config = TrainConfig.for_task(task)
+    assert {field: getattr(config, field) for field in recipe} == recipe
+    assert TrainConfig(task=task).output_mode == "direct"  # the paper's
+    args = parser().parse_args(["train", "--task", task, "--out", str(tmp_path)])
+    assert _train_config(args) == config
+
+
+def test_colorization_run_exports_a_colour_image_with_the_inputs_luma(tmp_path):
+    config = TrainConfig.for_task(
+        "colorization", image_size=(32, 32), num_faces=20, base_filters=4, batch_size=2, steps=2
+    )
+    train(config, tmp_path, verbose=0)
+    served = load_exported(tmp_path / "saved_model")
+    gray = np.random.default_rng(8).integers(0, 256, (1, 40, 36, 1), dtype=np.uint8)
+    colour = np.asarray(served.serve_uint8(tf.constant(gray)))
+    assert colour.shape == (1, 40, 36, 3)
+    assert np.abs(_luma(colour.astype("float32")) - gray).max() <= 1.0  # uint8 rounding
