@@ -82,6 +82,23 @@ ABLATIONS = {
         "+ blend mask taught the changed pixels (3)": ["--mask-weight", "3"],
         "+ blend mask taught the changed pixels (10)": ["--mask-weight", "10"],
     },
+    # Issue 19 (3 minutes each at 128x128, docs/quality.md); noise2noise has the
+    # denoise recipe and was not ablated on its own.
+    "colorization": {
+        "recipe (task defaults)": [],
+        "direct output": ["--output-mode", "direct"],
+    },
+    "superres": {
+        "recipe (task defaults)": [],
+        "batches of 16": ["--batch-size", "16"],
+        "direct output, batches of 16": ["--output-mode", "direct", "--batch-size", "16"],
+        "32 base filters, batches of 16": ["--base-filters", "32", "--batch-size", "16"],
+    },
+    "denoise": {
+        "recipe (task defaults)": [],
+        "residual output": ["--output-mode", "residual"],
+        "32 base filters": ["--base-filters", "32"],
+    },
 }
 
 

@@ -49,6 +49,7 @@ OCCLUSION_RECIPE = {
 # choice is the output: colour on the input's luma (+2.7 dB over direct output
 # at 3 minutes), a correction over the bicubic input (+5.0 dB), and for
 # denoising the direct image (+3.2 dB over a residual, which kept the noise).
+# Super-resolution also gained from more, smaller steps (batches of 4: +0.2 dB).
 _CPU_RECIPE = {
     "gan_mode": "lsgan",
     "batch_size": 16,
@@ -57,7 +58,7 @@ _CPU_RECIPE = {
     "learning_rate": 5e-4,
 }
 COLORIZATION_RECIPE = {**_CPU_RECIPE, "output_mode": "chroma"}
-SUPERRES_RECIPE = {**_CPU_RECIPE, "output_mode": "residual"}
+SUPERRES_RECIPE = {**_CPU_RECIPE, "output_mode": "residual", "batch_size": 4}
 DENOISE_RECIPE = {**_CPU_RECIPE, "output_mode": "direct"}
 
 register_task(
