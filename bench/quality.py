@@ -82,8 +82,7 @@ ABLATIONS = {
         "+ blend mask taught the changed pixels (3)": ["--mask-weight", "3"],
         "+ blend mask taught the changed pixels (10)": ["--mask-weight", "10"],
     },
-    # Issue 19 (3 minutes each at 128x128, docs/quality.md); noise2noise has the
-    # denoise recipe and was not ablated on its own.
+    # Issue 19 (3 minutes each at 128x128, docs/quality.md).
     "colorization": {
         "recipe (task defaults)": [],
         "direct output": ["--output-mode", "direct"],
@@ -98,6 +97,10 @@ ABLATIONS = {
         "recipe (task defaults)": [],
         "residual output": ["--output-mode", "residual"],
         "32 base filters": ["--base-filters", "32"],
+    },
+    "noise2noise": {
+        "recipe (task defaults)": [],
+        "the denoise recipe (L1 weight 100, with the GAN)": ["--l1-weight", "100"],
     },
 }
 

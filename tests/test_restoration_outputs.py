@@ -12,7 +12,13 @@ from pix2pix_tf.models.discriminators import PatchDiscriminator
 from pix2pix_tf.models.generators import ChromaOutput, UNetGenerator, chroma_offsets
 from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.serving.export import export_generator, load_exported
-from pix2pix_tf.tasks import COLORIZATION_RECIPE, DENOISE_RECIPE, SUPERRES_RECIPE, get_task
+from pix2pix_tf.tasks import (
+    COLORIZATION_RECIPE,
+    DENOISE_RECIPE,
+    NOISE2NOISE_RECIPE,
+    SUPERRES_RECIPE,
+    get_task,
+)
 from pix2pix_tf.training import TrainConfig, train
 
 LUMA = np.array([0.2989, 0.5870, 0.1140], "float32") / np.float32(0.9999)
@@ -171,7 +177,7 @@ def test_restoration_targets_need_the_gain_in_psnr_and_the_baselines_ssim():
         ("colorization", COLORIZATION_RECIPE),
         ("superres", SUPERRES_RECIPE),
         ("denoise", DENOISE_RECIPE),
-        ("noise2noise", DENOISE_RECIPE),
+        ("noise2noise", NOISE2NOISE_RECIPE),
     ],
 )
 def test_each_restoration_task_trains_with_its_recipe_by_default(task, recipe, tmp_path):

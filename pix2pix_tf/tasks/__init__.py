@@ -7,6 +7,7 @@ ones with their recipes, `pairs` joins a task to a data source.
 from pix2pix_tf.tasks.catalogue import (
     COLORIZATION_RECIPE,
     DENOISE_RECIPE,
+    NOISE2NOISE_RECIPE,
     OCCLUSION_RECIPE,
     SUPERRES_RECIPE,
     denoise_task,
@@ -21,6 +22,7 @@ __all__ = [
     "COLORIZATION_RECIPE",
     "DENOISE_RECIPE",
     "NO_LANDMARKS",
+    "NOISE2NOISE_RECIPE",
     "OCCLUSION_RECIPE",
     "SUPERRES_RECIPE",
     "TASKS",
