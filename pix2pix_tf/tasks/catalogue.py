@@ -62,8 +62,8 @@ SUPERRES_RECIPE = {**_CPU_RECIPE, "output_mode": "residual", "batch_size": 4}
 DENOISE_RECIPE = {**_CPU_RECIPE, "output_mode": "direct"}
 # Noise2Noise trains on noisy targets, so a discriminator that learns what real
 # targets look like teaches the generator to add noise: with the denoise recipe
-# the test PSNR fell from 30.8 dB after 489 steps to 27.5 dB after 1653 (12
-# minutes). An L1 weight of 10,000 leaves the GAN loss 1/100 of its usual share,
+# the validation PSNR fell from 30.8 dB after 489 steps to 27.5 dB after 1,653
+# (12 minutes). An L1 weight of 10,000 leaves the GAN loss 1/100 of its usual share,
 # close to the L1-only training of Lehtinen et al.: 30.56 dB in 3 minutes.
 NOISE2NOISE_RECIPE = {**DENOISE_RECIPE, "l1_weight": 10000.0}
 
