@@ -89,8 +89,8 @@ def _as_uint8(images):
     return np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
 
 
-# h = hColor = 10 scored best on UTKFace's denoise test split at 128x128 (sigma 25
-# at the photo's size, about 16 after the resize): 29.55 dB over 100 images, against
+# h = hColor = 10 tied for the best on UTKFace's denoise test split at 128x128 (sigma
+# 25 at the photo's size, about 16 after the resize): 29.55 dB over 100 images, against
 # 29.57 for 12, 29.00 for 8 and 28.99 for 15; docs/quality.md.
 NL_MEANS_STRENGTH = 10
 
