@@ -9,7 +9,8 @@ test split next to free baselines, per group:
   baselines are the occluded input and OpenCV's Telea inpainting given the
   true mask.
 - colorization: the grayscale input; superres: the input, which is the bicubic
-  upscaling; denoise: the noisy input and OpenCV's non-local-means denoising.
+  upscaling; denoise and noise2noise: the noisy input and OpenCV's
+  non-local-means denoising (scored on the clean photo in both).
 
 A flat folder is split 80/10/10 by file with ``--seed`` (the library's folder
 split); a prepared dataset keeps its own split. Prints the per-group table
@@ -37,9 +38,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
 from pix2pix_tf import atomic  # noqa: E402
 from pix2pix_tf.data.degradations import OCCLUSIONS  # noqa: E402
 from pix2pix_tf.evaluation.baselines import (  # noqa: E402
@@ -49,12 +47,20 @@ from pix2pix_tf.evaluation.baselines import (  # noqa: E402
     markdown_table,
     masked_batches,
     model_method,
+    nl_means_denoise,
     wide_table,
 )
 from pix2pix_tf.tasks.pairs import masked_pairs, task_pairs  # noqa: E402
 
-TASKS = ("occlusion", "colorization", "superres", "denoise")
+TASKS = ("occlusion", "colorization", "superres", "denoise", "noise2noise")
 MEAN_ROW = "all"
+# Issue 19: task -> (the baseline to beat, by how many dB of PSNR, and whether
+# the model's SSIM must be at least the baseline's too).
+RESTORATION_TARGETS = {
+    "colorization": ("gray input", 4.0, True),
+    "superres": ("bicubic", 1.5, True),
+    "denoise": ("nl-means", 1.0, False),
+}
 # Each variant's `pix2pix-tf train` options on top of the task's recipe; the
 # first is the recipe itself, the others take one of its choices away or
 # return to the paper's settings.
@@ -76,19 +82,27 @@ ABLATIONS = {
         "+ blend mask taught the changed pixels (3)": ["--mask-weight", "3"],
         "+ blend mask taught the changed pixels (10)": ["--mask-weight", "10"],
     },
+    # Issue 19 (3 minutes each at 128x128, docs/quality.md).
+    "colorization": {
+        "recipe (task defaults)": [],
+        "direct output": ["--output-mode", "direct"],
+    },
+    "superres": {
+        "recipe (task defaults)": [],
+        "batches of 16": ["--batch-size", "16"],
+        "direct output, batches of 16": ["--output-mode", "direct", "--batch-size", "16"],
+        "32 base filters, batches of 16": ["--base-filters", "32", "--batch-size", "16"],
+    },
+    "denoise": {
+        "recipe (task defaults)": [],
+        "residual output": ["--output-mode", "residual"],
+        "32 base filters": ["--base-filters", "32"],
+    },
+    "noise2noise": {
+        "recipe (task defaults)": [],
+        "the denoise recipe (L1 weight 100, with the GAN)": ["--l1-weight", "100"],
+    },
 }
-
-
-def nl_means(images, masks=None, strength=10):
-    """OpenCV's non-local-means colour denoising (`cv2.fastNlMeansDenoisingColored`)."""
-    as_uint8 = np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
-    denoised = np.stack(
-        [
-            cv2.fastNlMeansDenoisingColored(image, None, strength, strength, 7, 21)
-            for image in as_uint8
-        ]
-    )
-    return denoised.astype(np.float32) / 127.5 - 1.0
 
 
 def telea(images, masks):
@@ -145,8 +159,8 @@ def baselines(task):
         return {"gray input": input_as_output}
     if task == "superres":
         return {"bicubic": input_as_output}
-    if task == "denoise":
-        return {"noisy input": input_as_output, "nl-means": nl_means}
+    if task in ("denoise", "noise2noise"):
+        return {"noisy input": input_as_output, "nl-means": nl_means_denoise}
     raise ValueError(f"No baselines for task {task!r}; known: {', '.join(TASKS)}.")
 
 
@@ -169,7 +183,11 @@ def quality_table(rows):
 
 
 def targets_hold(table, task):
-    """Issue 7's targets, each as name -> bool, for a `quality_table`."""
+    """The targets of issues 7 and 19, each as name -> bool, for a `quality_table`.
+
+    Noise2Noise's own target (within 1 dB of denoise) compares two runs; see
+    docs/quality.md.
+    """
     groups = [line for line in table if line["group"] != MEAN_ROW]
     mean = next(line for line in table if line["group"] == MEAN_ROW)
     checks = {}
@@ -183,6 +201,13 @@ def targets_hold(table, task):
         )
         checks["mean SSIM >= 0.93"] = mean["model ssim"] >= 0.93
         checks["mean PSNR >= 27 dB"] = mean["model psnr"] >= 27.0
+    if task in RESTORATION_TARGETS:
+        baseline, gain_db, same_ssim = RESTORATION_TARGETS[task]
+        checks[f"PSNR >= {baseline} + {gain_db:g} dB"] = (
+            mean["model psnr"] >= mean[f"{baseline} psnr"] + gain_db
+        )
+        if same_ssim:
+            checks[f"SSIM >= {baseline}'s"] = mean["model ssim"] >= mean[f"{baseline} ssim"]
     return checks
 
 

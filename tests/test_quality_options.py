@@ -85,13 +85,15 @@ def test_output_mode_errors_say_what_to_do():
         )
 
 
-@pytest.mark.parametrize("mode", ["residual", "composite"])
+@pytest.mark.parametrize("mode", ["residual", "composite", "chroma"])
 def test_output_modes_round_trip_save_and_export(mode, tmp_path):
-    g = UNetGenerator(image_size=(32, 32), depth=4, base_filters=4, output_mode=mode, seed=2)
+    channels = 1 if mode == "chroma" else 3  # chroma colours a gray input
+    settings = dict(input_channels=channels, output_mode=mode, seed=2)
+    g = UNetGenerator(image_size=(32, 32), depth=4, base_filters=4, **settings)
     clone = UNetGenerator.from_config(g.get_config())
     assert clone.get_config() == g.get_config()
     assert clone.get_config()["output_mode"] == mode
-    x = _images((2, 32, 32, 3), 3)
+    x = _images((2, 32, 32, channels), 3)
     g.save(tmp_path / "g.keras")
     loaded = keras.saving.load_model(tmp_path / "g.keras")
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(g(x)), atol=1e-6)

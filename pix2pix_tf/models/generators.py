@@ -1,17 +1,20 @@
-"""The U-Net generator of pix2pix, with direct, residual or composited output."""
+"""The U-Net generator of pix2pix, with direct, residual, composited or chroma output."""
 
 import keras
 from keras import layers, ops
 
 from pix2pix_tf.models.blocks import conv_init, downsample, upsample
 
-OUTPUT_MODES = ("direct", "residual", "composite")
+OUTPUT_MODES = ("direct", "residual", "composite", "chroma")
 # Inputs are pulled this far inside (-1, 1) before atanh, so that it stays finite.
 _ATANH_MARGIN = 1e-3
 # Initial bias of the composite's mask logits: sigmoid(-3) = 0.05, so that an
 # untrained network returns (almost) its input, as the residual mode does, and
 # learns where to paint instead of learning everywhere not to.
 _MASK_BIAS = -3.0
+# The luma weights of `pix2pix_tf.data.transforms.to_grayscale` (ITU-R BT.601),
+# normalised to sum to 1 so that a gray pixel is its own luma.
+_LUMA = tuple(w / sum((0.2989, 0.5870, 0.1140)) for w in (0.2989, 0.5870, 0.1140))
 
 
 def check_image_size(image_size, depth):
@@ -76,6 +79,56 @@ class CompositeOutput(layers.Layer):
         return image + mask * (generated - image)
 
 
+def chroma_offsets(chroma):
+    """RGB offsets of (Cb, Cr) in [-1, 1]: each has zero luma (BT.601 YCbCr).
+
+    Cb = 1 is the bluest offset that fits between black and white (B - Y =
+    2 * (1 - w_b) in [-1, 1] units), Cr = 1 the reddest; green balances the
+    luma to exactly 0.
+
+    Args:
+        chroma: (..., 2) tensor of (Cb, Cr).
+
+    Returns:
+        (..., 3) RGB offsets.
+    """
+    w_r, w_g, w_b = _LUMA
+    d_b = 2.0 * (1.0 - w_b) * chroma[..., :1]  # (..., 1)
+    d_r = 2.0 * (1.0 - w_r) * chroma[..., 1:2]  # (..., 1)
+    d_g = -(w_r * d_r + w_b * d_b) / w_g
+    return ops.concatenate([d_r, d_g, d_b], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class ChromaOutput(layers.Layer):
+    """The input's luma with predicted chroma: ``Y + t * offsets(Cb, Cr)``.
+
+    The network predicts only colour; the brightness, and all the detail it
+    carries, is the gray input's (as the colorization models of Zhang et al.,
+    2016, and of the pix2pix reference implementation keep the L of Lab; here
+    YCbCr, whose luma is the library's grayscale, so that the output's
+    grayscale is the input exactly). Where the colour would leave [-1, 1], the
+    chroma is scaled down (``t`` < 1) instead of clipping a channel, which keeps
+    the luma and the hue.
+
+    A 3-channel input gives its luma. Zero chroma returns the gray input.
+    """
+
+    def call(self, inputs):
+        image, chroma = inputs
+        image = ops.cast(image, chroma.dtype)
+        if image.shape[-1] == 3:
+            image = ops.sum(image * ops.convert_to_tensor(_LUMA, chroma.dtype), -1, keepdims=True)
+        luma = ops.clip(image, -1.0, 1.0)  # (bs, H, W, 1)
+        offsets = chroma_offsets(chroma)  # (bs, H, W, 3)
+        # How far each channel may move before it leaves [-1, 1]: t * offset fits.
+        room = ops.where(offsets > 0, 1.0 - luma, -1.0 - luma)
+        moving = ops.abs(offsets) > 1e-6
+        limits = ops.where(moving, room / ops.where(moving, offsets, 1.0), 1.0)
+        scale = ops.clip(ops.min(limits, axis=-1, keepdims=True), 0.0, 1.0)  # (bs, H, W, 1)
+        return ops.clip(luma + scale * offsets, -1.0, 1.0)
+
+
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
 class UNetGenerator(keras.Model):
     """U-Net generator with skip connections (Isola et al., 2017, arXiv:1611.07004).
@@ -86,9 +139,10 @@ class UNetGenerator(keras.Model):
     1x1 bottleneck normalised over a batch of one would be all zeros).
 
     The last layer gives the image itself (``output_mode="direct"``, the paper),
-    a correction added to the input (``"residual"``), or an image and a soft mask
-    that composites it over the input (``"composite"``): the last two start near
-    the input and keep what needs no change, as restoration tasks want.
+    a correction added to the input (``"residual"``), an image and a soft mask
+    that composites it over the input (``"composite"``), or the colour of a gray
+    input on its own luma (``"chroma"``): the last three start near the input and
+    keep what needs no change, as restoration tasks want.
 
     Args:
         image_size: (height, width), multiples of 2**depth; None accepts any such size.
@@ -103,9 +157,11 @@ class UNetGenerator(keras.Model):
         slope: LeakyReLU slope of the encoder.
         seed: seed of the dropout noise.
         output_mode: "direct" (tanh image), "residual" (input + correction, in
-            tanh space) or "composite" (a generated image blended over the input
-            by a predicted soft mask). The last two need ``input_channels`` equal
-            to ``output_channels`` or 1 (a gray input is repeated).
+            tanh space), "composite" (a generated image blended over the input
+            by a predicted soft mask) or "chroma" (predicted Cb, Cr on the input's
+            luma, `ChromaOutput`; 3 output channels). Residual and composite need
+            ``input_channels`` equal to ``output_channels`` or 1 (a gray input
+            is repeated); chroma needs 1 (or 3, whose luma is kept).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -134,6 +190,12 @@ class UNetGenerator(keras.Model):
             raise ValueError(f"depth must be at least 1, got {depth}.")
         if output_mode not in OUTPUT_MODES:
             raise ValueError(f"output_mode must be one of {OUTPUT_MODES}, got {output_mode!r}.")
+        if output_mode == "chroma" and (output_channels != 3 or input_channels not in (1, 3)):
+            raise ValueError(
+                "output_mode 'chroma' colours a gray input: it needs input_channels 1 (or 3, "
+                f"whose luma is kept) and output_channels 3, got {input_channels} and "
+                f"{output_channels}; use 'direct'."
+            )
         if output_mode != "direct" and input_channels not in (1, output_channels):
             raise ValueError(
                 f"output_mode {output_mode!r} adds to the input, so input_channels must be 1 "
@@ -193,6 +255,9 @@ class UNetGenerator(keras.Model):
         if output_mode == "residual":
             correction = last_layer(output_channels, None, "correction")  # (bs, H, W, out)
             return ResidualOutput(dtype="float32", name="output_image")([inputs, correction])
+        if output_mode == "chroma":
+            chroma = last_layer(2, "tanh", "chroma")  # (bs, H, W, 2): Cb, Cr
+            return ChromaOutput(dtype="float32", name="output_image")([inputs, chroma])
         generated = last_layer(output_channels, "tanh", "generated")  # (bs, H, W, out)
         mask = last_layer(1, "sigmoid", "blend_mask", _MASK_BIAS)  # (bs, H, W, 1)
         return CompositeOutput(dtype="float32", name="output_image")([inputs, generated, mask])

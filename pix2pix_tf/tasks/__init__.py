@@ -5,7 +5,11 @@ ones with their recipes, `pairs` joins a task to a data source.
 """
 
 from pix2pix_tf.tasks.catalogue import (
+    COLORIZATION_RECIPE,
+    DENOISE_RECIPE,
+    NOISE2NOISE_RECIPE,
     OCCLUSION_RECIPE,
+    SUPERRES_RECIPE,
     denoise_task,
     occlusion_task,
     pair_with_other_people,
@@ -15,8 +19,12 @@ from pix2pix_tf.tasks.pairs import masked_pairs, task_examples, task_pairs
 from pix2pix_tf.tasks.task import NO_LANDMARKS, TASKS, Task, get_task, register_task
 
 __all__ = [
+    "COLORIZATION_RECIPE",
+    "DENOISE_RECIPE",
     "NO_LANDMARKS",
+    "NOISE2NOISE_RECIPE",
     "OCCLUSION_RECIPE",
+    "SUPERRES_RECIPE",
     "TASKS",
     "Task",
     "denoise_task",
