@@ -33,6 +33,7 @@ from importlib import resources
 import cv2
 import numpy as np
 
+from pix2pix_tf.data.image_headers import BadImageError, image_info
 from pix2pix_tf.serving.predict import read_image
 
 MAX_REQUEST_BYTES = 16 * 2**20
@@ -130,23 +131,20 @@ class PredictionServer(ThreadingHTTPServer):
         with tempfile.NamedTemporaryFile(dir=self.uploads.name, suffix=".upload") as file:
             file.write(data)
             file.flush()
+            try:  # the header first: a too-large image is refused before it is decoded
+                header = image_info(file.name, min_side=MIN_SIDE, max_pixels=2**62)
+            except BadImageError as error:
+                raise RequestError(HTTPStatus.BAD_REQUEST, f"{what}: {error}.") from None
+            if max(header.height, header.width) > self.max_side:
+                raise RequestError(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    f"{what} is {header.width}x{header.height} pixels; this server takes at "
+                    f"most {self.max_side} on each side (--max-side). Resize it first.",
+                )
             try:
-                image = read_image(file.name, channels, max_pixels=self.max_side**2, name=what)
+                return read_image(file.name, channels, max_pixels=self.max_side**2, name=what)
             except (ValueError, FileNotFoundError) as error:
                 raise RequestError(HTTPStatus.BAD_REQUEST, str(error)) from None
-        height, width = image.shape[:2]
-        if max(height, width) > self.max_side:
-            raise RequestError(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"{what} is {width}x{height} pixels; this server takes at most "
-                f"{self.max_side} on each side (--max-side). Resize it first.",
-            )
-        if min(height, width) < MIN_SIDE:
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST,
-                f"{what} is {width}x{height} pixels; at least {MIN_SIDE} on each side is needed.",
-            )
-        return image
 
     def predict(self, image_bytes, mask_bytes=None):
         """uint8 output and the count of painted mask pixels, for one uploaded photo."""
