@@ -280,7 +280,7 @@ def serve(runner, host="127.0.0.1", port=8000, **limits):
     server = PredictionServer(runner, host, port, **limits)
     if not server.loopback:
         print(f"Warning: listening on {host}, not loopback: other machines can reach it.")
-    print(f"Serving {runner.path} with {runner.name} at {server.url} (Ctrl+C stops).")
+    print(f"Serving {runner.path} with {runner.name} at {server.url} (Ctrl+C stops).", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
