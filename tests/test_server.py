@@ -160,3 +160,18 @@ def test_the_mask_is_the_last_input_channel(mask_server):
         mask_server, "POST", "/predict", json.dumps(wrong), "application/json"
     )
     assert status == 400 and "same size" in json.loads(body)["error"]
+
+
+def test_concurrent_requests_all_succeed(server):
+    statuses = []
+
+    def client():
+        for _ in range(3):
+            statuses.append(request(server, "POST", "/predict", png(PHOTO), "image/png")[0])
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert statuses == [200] * 24

@@ -19,8 +19,9 @@ from pix2pix_tf.serving.onnx_model import ONNX_FILE
 from pix2pix_tf.serving.openvino_ir import IR_DIR, IR_FILES, require, to_float, to_uint8
 
 TFLITE_FILE = "model.tflite"
-# Fastest first, as measured by `python -m bench.serving` (docs/performance.md).
-PREFERENCE = ("openvino", "onnxruntime", "tensorflow", "tflite")
+# Fastest first at batch 8, as measured by `python -m bench.serving` (docs/performance.md):
+# OpenVINO, then TensorFlow (always there), so ONNX Runtime and TFLite run only when named.
+PREFERENCE = ("openvino", "tensorflow", "onnxruntime", "tflite")
 RUNTIMES = ("auto", *PREFERENCE)
 PRECISIONS = ("fp32", "int8")
 # Compiled static-shape OpenVINO models kept per runner (one per input shape).
