@@ -6,8 +6,9 @@ Sections (each prints a table; all figures go to the JSON file):
   `pix2pix-tf train`, 256x256, or ``--run``'s) at batch 1 and 8 in every
   runtime installed: the TF SavedModel (the baseline), OpenVINO fp32 (static
   shapes, the `runtimes` default, and dynamic), OpenVINO int8 (NNCF, calibrated
-  on training inputs), ONNX Runtime and TFLite. Variants run interleaved, round
-  by round; each ratio is the median of the per-round ratios. Also each fp32
+  on training inputs), ONNX Runtime and TFLite. Variants alternate call by call
+  within each round (`measure.alternated`); a figure is the median over rounds
+  of each round's median call, a ratio the median of the per-round ratios. Also each fp32
   runtime's largest difference from the SavedModel's output.
 - load: `pix2pix-tf serve` in a child process, ``--clients`` threads posting a
   photo over loopback for ``--seconds``: errors, latency percentiles, requests
@@ -113,7 +114,7 @@ def bench_runtimes(args, path, config):
         for name, runner in variants.items():  # warm up (and compile static shapes)
             differences[name] = float(np.abs(runner.serve(x) - expected).max())
         calls = {name: (lambda r=runner: r.serve(x)) for name, runner in variants.items()}  # noqa: B023
-        per_round = measure.interleaved(calls, args.rounds, 1 if batch == 8 else 3)
+        per_round = measure.alternated(calls, args.rounds, args.calls[batch])
         row = {}
         for name, seconds in per_round.items():
             ratios = measure.ratios(per_round[BASELINE], seconds)
@@ -129,7 +130,7 @@ def bench_runtimes(args, path, config):
 
 
 def print_runtimes(title, row, rounds):
-    print(f"\nExported inference at {title}, images/s ({rounds} interleaved rounds)")
+    print(f"\nExported inference at {title}, images/s ({rounds} rounds, calls alternating)")
     print("| runtime | images/s | / tensorflow (median) | per-round | max abs diff vs TF |")
     print("| --- | --- | --- | --- | --- |")
     for name, r in row.items():
@@ -249,6 +250,10 @@ def main(argv=None):
     p.add_argument("--run", type=Path, help="a training run to export (default: a fresh model)")
     p.add_argument("--size", type=int, default=256, help="image size of the fresh model")
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument(
+        "--calls", type=int, nargs=2, default=[5, 2], metavar=("B1", "B8"),
+        help="timed calls of each runtime per round at batch 1 and 8, alternating",
+    )  # fmt: skip
     p.add_argument("--calibration-images", type=int, default=32)
     p.add_argument("--quality-images", type=int, default=64, help="with --run: int8 quality")
     p.add_argument("--skip", nargs="*", default=[], choices=("onnx", "tflite", "int8", "load"))
@@ -258,6 +263,7 @@ def main(argv=None):
     p.add_argument("--load-size", type=int, default=128, help="side of the load test's photo")
     p.add_argument("--json", type=Path, default=Path("bench/results/serving.json"))
     args = p.parse_args(argv)
+    args.calls = {1: args.calls[0], 8: args.calls[1]}
     started = time.perf_counter()
     results = {"load_average_before": os.getloadavg(), "settings": {
         k: str(v) for k, v in vars(args).items()}}  # fmt: skip
