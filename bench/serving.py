@@ -57,6 +57,7 @@ TARGETS = {  # issue 17, on this 2-core machine
 def build_export(args, workdir):
     """The export folder to measure: ``--run``'s generator, or the default model's."""
     from pix2pix_tf.training import TrainConfig, build_model, load_trained
+    from pix2pix_tf.training.run import sized_pairs
 
     if args.run:
         config, model = load_trained(args.run)
@@ -64,7 +65,7 @@ def build_export(args, workdir):
         config = TrainConfig(image_size=(args.size, args.size))
         model = build_model(config)
     formats = {"savedmodel", "openvino", "onnx", "tflite"} - set(args.skip)
-    calibration = calibration_images(config, args.calibration_images)
+    calibration = [a for a, _ in sized_pairs(config, "train", args.calibration_images)]
     started = time.perf_counter()
     path = export_generator(
         model.generator,
@@ -74,18 +75,6 @@ def build_export(args, workdir):
     )
     print(f"  exported {sorted(formats)} in {time.perf_counter() - started:.0f} s", flush=True)
     return path, config
-
-
-def calibration_images(config, count):
-    from pix2pix_tf.tasks import task_pairs
-
-    pairs = task_pairs(
-        config.task, config.data, "train", config.image_size, config.seed,
-        num_faces=config.num_faces, direction=config.direction,
-    )  # fmt: skip
-    height, width = config.image_size
-    return [cv2.resize(a.numpy(), (width, height)).reshape(height, width, -1)
-            for a, _ in pairs.take(count)]  # fmt: skip
 
 
 def open_variants(path, skip):
@@ -143,15 +132,9 @@ def print_runtimes(title, row, rounds):
 
 def int8_quality(path, config, count):
     """PSNR/SSIM of fp32 and int8 on the test split of ``config``'s data."""
-    from pix2pix_tf.tasks import task_pairs
+    from pix2pix_tf.training.run import sized_pairs
 
-    pairs = task_pairs(config.task, config.data, "test", config.image_size, config.seed)
-    height, width = config.image_size
-
-    def sized(image):
-        return cv2.resize(image.numpy(), (width, height)).reshape(height, width, -1)
-
-    return runtimes.precision_quality(path, [(sized(a), sized(b)) for a, b in pairs.take(count)])
+    return runtimes.precision_quality(path, sized_pairs(config, "test", count))
 
 
 def _rss_mib(pid):

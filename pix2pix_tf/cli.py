@@ -283,36 +283,11 @@ def _add_export(commands):
     p.set_defaults(run=_export)
 
 
-def _run_pairs(config, split, count):
-    """Up to ``count`` uint8 (input, target) arrays of a run's data, at its image size."""
-    import cv2
-
-    from pix2pix_tf.tasks import task_pairs
-
-    pairs = task_pairs(
-        config.task,
-        config.data,
-        split,
-        image_size=config.image_size,
-        seed=config.seed,
-        num_faces=config.num_faces,
-        direction=config.direction,
-    )
-    height, width = config.image_size
-
-    def sized(image):
-        image = image.numpy()
-        if image.shape[:2] != (height, width):
-            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        return image.reshape(height, width, -1)
-
-    return [(sized(a), sized(b)) for a, b in pairs.take(count)]
-
-
 def _export(args):
     from pix2pix_tf import atomic
     from pix2pix_tf.serving.export import METADATA_FILE, export_generator, read_metadata
     from pix2pix_tf.training import load_trained
+    from pix2pix_tf.training.run import sized_pairs
 
     formats = set(args.formats) | ({"tflite"} if args.tflite else set())
     if args.int8 and "openvino" not in formats:
@@ -321,7 +296,7 @@ def _export(args):
     mode = args.inference_mode or config.inference_mode
     calibration = None
     if args.int8:
-        calibration = [a for a, _ in _run_pairs(config, "train", args.calibration_images)]
+        calibration = [a for a, _ in sized_pairs(config, "train", args.calibration_images)]
     export_generator(
         model.generator,
         args.out,
@@ -334,7 +309,7 @@ def _export(args):
     if args.int8:
         from pix2pix_tf.serving.runtimes import precision_quality
 
-        quality = precision_quality(args.out, _run_pairs(config, "test", 64))
+        quality = precision_quality(args.out, sized_pairs(config, "test", 64))
         metadata["int8_quality"] = quality
         atomic.write_json(args.out / METADATA_FILE, metadata)
         print(
