@@ -4,8 +4,8 @@ Sections (each prints a table; all figures go to the JSON file):
 
 - runtimes: images per second of one exported generator (the default model of
   `pix2pix-tf train`, 256x256, or ``--run``'s) at batch 1 and 8 in every
-  runtime installed: the TF SavedModel (the baseline), OpenVINO fp32 (static
-  shapes, the `runtimes` default, and dynamic), OpenVINO int8 (NNCF, calibrated
+  runtime installed: the TF SavedModel (the baseline), OpenVINO fp32 (dynamic
+  shapes, the `runtimes` default, and static), OpenVINO int8 (NNCF, calibrated
   on training inputs), ONNX Runtime and TFLite. Variants alternate call by call
   within each round (`measure.alternated`); a figure is the median over rounds
   of each round's median call, a ratio the median of the per-round ratios. Also each fp32
@@ -81,8 +81,8 @@ def open_variants(path, skip):
     variants = {BASELINE: runtimes.open_exported(path, "tensorflow")}
     installed = runtimes.available(path)
     if "openvino" in installed:
-        variants["openvino"] = runtimes.open_exported(path, "openvino")  # static, the default
-        variants["openvino dynamic"] = runtimes.open_exported(path, "openvino", shapes="dynamic")
+        variants["openvino"] = runtimes.open_exported(path, "openvino")  # dynamic, the default
+        variants["openvino static"] = runtimes.open_exported(path, "openvino", shapes="static")
         if "int8" not in skip and "openvino" in runtimes.available(path, "int8"):
             variants["openvino int8"] = runtimes.open_exported(path, "openvino", "int8")
     for runtime in ("onnxruntime", "tflite"):

@@ -72,14 +72,16 @@ class TensorFlowRunner(Runner):
 class OpenVINORunner(Runner):
     """OpenVINO on the CPU, in float32 arithmetic (its default here would be bfloat16).
 
-    ``shapes="static"`` (the default) compiles the IR once per input shape seen
-    (the last `STATIC_SHAPES_KEPT`), which plans memory and kernels for that
-    shape; ``"dynamic"`` compiles once for every shape.
+    ``shapes="dynamic"`` (the default) compiles once for every shape;
+    ``"static"`` compiles the IR once per input shape seen (the last
+    `STATIC_SHAPES_KEPT`), planning memory and kernels for that shape: it
+    measured no faster here (docs/performance.md), and a server that sees
+    photos of many sizes would compile again and again.
     """
 
     runtime = "openvino"
 
-    def __init__(self, path, precision="fp32", shapes="static", threads=None):
+    def __init__(self, path, precision="fp32", shapes="dynamic", threads=None):
         super().__init__(path, precision)
         ov = require("openvino", "The OpenVINO runtime")
         self.core = ov.Core()
