@@ -86,7 +86,13 @@ class OpenVINORunner(Runner):
         ov = require("openvino", "The OpenVINO runtime")
         self.core = ov.Core()
         self.model = self.core.read_model(str(self.path / IR_DIR / IR_FILES[precision]))
-        self.config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
+        self.config = {
+            "INFERENCE_PRECISION_HINT": "f32",
+            "PERFORMANCE_HINT": "LATENCY",
+            # Pinned threads cannot move off a core that other work is using: on this
+            # shared 2-core machine pinning made a call 3-4x slower (docs/performance.md).
+            "ENABLE_CPU_PINNING": False,
+        }
         if threads:
             self.config["INFERENCE_NUM_THREADS"] = int(threads)
         self.static = shapes == "static" and self.model.inputs[0].get_partial_shape().is_dynamic
