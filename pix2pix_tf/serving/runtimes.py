@@ -75,8 +75,8 @@ class OpenVINORunner(Runner):
     ``shapes="dynamic"`` (the default) compiles once for every shape;
     ``"static"`` compiles the IR once per input shape seen (the last
     `STATIC_SHAPES_KEPT`), planning memory and kernels for that shape: it
-    measured no faster here (docs/performance.md), and a server that sees
-    photos of many sizes would compile again and again.
+    measured within 0.1x of dynamic here (docs/performance.md), and a server
+    that sees photos of many sizes would compile again and again.
     """
 
     runtime = "openvino"
