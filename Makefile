@@ -18,7 +18,7 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test,notebooks,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,notebooks,dev,serving]"
 	touch $@
 
 demo: $(VENV)/.installed

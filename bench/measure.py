@@ -36,6 +36,21 @@ def interleaved(variants, rounds, calls_per_round):
     return per_round
 
 
+def alternated(variants, rounds, calls_per_round):
+    """Like `interleaved`, but alternating call by call (A B C A B C ...) within a
+    round, so that a busy spell of a shared machine, shorter than a round, still
+    hits every variant alike. Returns name -> per-round median seconds of a call."""
+    per_round = {name: [] for name in variants}
+    for _ in range(rounds):
+        seconds = {name: [] for name in variants}
+        for _ in range(calls_per_round):
+            for name, function in variants.items():
+                seconds[name].append(timed(function))
+        for name in variants:
+            per_round[name].append(statistics.median(seconds[name]))
+    return per_round
+
+
 def ratios(baseline, other):
     """Per-round speed-ups of ``other`` over ``baseline`` (seconds: larger is slower)."""
     return [b / o for b, o in zip(baseline, other)]

@@ -11,7 +11,8 @@ Sections (each prints a table; all figures go to the JSON file):
   measured matmul peak.
 - inference: images per second of the exported SavedModel, ours
   (`export_generator`) against the tutorial generator's `Model.export`, at
-  batch 1 and 8.
+  batch 1 and 8. Other runtimes (OpenVINO fp32/int8, ONNX Runtime, TFLite)
+  side by side, and a load test of `serve`: `python -m bench.serving`.
 - data: images per second of each task's tf.data pipeline (`bench.bench_tasks`),
   against what default training consumes.
 - memory: peak RSS of a process training each model (a fresh process each).

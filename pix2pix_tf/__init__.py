@@ -24,6 +24,7 @@ from pix2pix_tf.models.generators import UNetGenerator
 from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.models.schedules import ConstantThenLinearDecay, pix2pix_adam
 from pix2pix_tf.serving.export import export_generator, load_exported
+from pix2pix_tf.serving.runtimes import open_exported
 from pix2pix_tf.tasks import (
     TASKS,
     Task,
@@ -57,6 +58,7 @@ __all__ = [
     "make_dataset",
     "masked_pairs",
     "occlusion_task",
+    "open_exported",
     "pix2pix_adam",
     "prepare",
     "register_task",

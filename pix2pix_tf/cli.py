@@ -1,11 +1,16 @@
-"""The ``pix2pix-tf`` command line: train, evaluate, export, predict.
+"""The ``pix2pix-tf`` command line: train, evaluate, export, predict, serve.
+
+Over 400 lines because it is the argparse table of all seven commands (a parser
+and a runner each, the work done in the layers below); several branches edit it
+at once, so splitting it into a package waits for a quiet moment between merges.
 
 Examples::
 
     pix2pix-tf train --task mugshot --data synthetic --out runs/mugshot --steps 2000
     pix2pix-tf evaluate runs/mugshot
-    pix2pix-tf export runs/mugshot --out exported/mugshot --tflite
+    pix2pix-tf export runs/mugshot --out exported/mugshot --format openvino onnx --int8
     pix2pix-tf predict exported/mugshot photo1.jpg photo2.png --out predictions/
+    pix2pix-tf serve exported/mugshot --port 8000
     pix2pix-tf prepare ~/selfies --out datasets/selfies --size 256
     pix2pix-tf download facades --out datasets/facades --sha256 HEX
 """
@@ -242,10 +247,39 @@ def _evaluate(args):
 
 
 def _add_export(commands):
-    p = commands.add_parser("export", help="write the generator as a SavedModel")
+    from pix2pix_tf.serving.export import FORMATS
+
+    p = commands.add_parser(
+        "export",
+        help="write the generator as a SavedModel, OpenVINO IR, ONNX or TFLite",
+        description="The SavedModel is always written; the other formats are converted from "
+        "it into the same folder. `predict` and `serve` run the fastest one installed.",
+    )
     p.add_argument("run_dir", type=Path)
-    p.add_argument("--out", required=True, type=Path, help="SavedModel directory")
-    p.add_argument("--tflite", action="store_true", help="also write model.tflite")
+    p.add_argument("--out", required=True, type=Path, help="export folder")
+    p.add_argument(
+        "--format",
+        nargs="+",
+        default=["savedmodel"],
+        choices=FORMATS,
+        dest="formats",
+        help="one or more formats (openvino, onnx: pip install 'pix2pix_tf[serving]')",
+    )
+    p.add_argument("--tflite", action="store_true", help="same as adding --format tflite")
+    p.add_argument(
+        "--int8",
+        action="store_true",
+        help="also an int8 OpenVINO IR (NNCF), calibrated on the run's training split; "
+        "its PSNR/SSIM change on the test split goes to the folder's pix2pix_tf.json",
+    )
+    p.add_argument("--calibration-images", type=int, default=64, help="for --int8")
+    p.add_argument(
+        "--static-shape",
+        nargs=3,
+        type=int,
+        metavar=("BATCH", "H", "W"),
+        help="fix the OpenVINO IR's input shape (default: any batch, height and width)",
+    )
     p.add_argument(
         "--inference-mode", choices=("standard", "paper"), help="default: the run's setting"
     )
@@ -253,31 +287,103 @@ def _add_export(commands):
 
 
 def _export(args):
-    from pix2pix_tf.serving.export import export_generator
+    from pix2pix_tf import atomic
+    from pix2pix_tf.serving.export import METADATA_FILE, export_generator, read_metadata
     from pix2pix_tf.training import load_trained
+    from pix2pix_tf.training.run import sized_pairs
 
+    formats = set(args.formats) | ({"tflite"} if args.tflite else set())
+    if args.int8 and "openvino" not in formats:
+        formats.add("openvino")  # int8 is a quantized copy of the OpenVINO IR
     config, model = load_trained(args.run_dir)
     mode = args.inference_mode or config.inference_mode
-    export_generator(model.generator, args.out, inference_mode=mode, tflite=args.tflite)
-    print(f"SavedModel written to {args.out} (signatures: serve, serve_uint8).")
+    calibration = None
+    if args.int8:
+        calibration = [a for a, _ in sized_pairs(config, "train", args.calibration_images)]
+    export_generator(
+        model.generator,
+        args.out,
+        inference_mode=mode,
+        formats=formats,
+        calibration=calibration,
+        static_shape=args.static_shape,
+    )
+    metadata = read_metadata(args.out)
+    if args.int8:
+        from pix2pix_tf.serving.runtimes import precision_quality
+
+        quality = precision_quality(args.out, sized_pairs(config, "test", 64))
+        metadata["int8_quality"] = quality
+        atomic.write_json(args.out / METADATA_FILE, metadata)
+        print(
+            f"int8 against fp32 on {quality['images']} test images: PSNR "
+            f"{quality['psnr_change']:+.2f} dB ({quality['fp32']['psnr']:.2f} -> "
+            f"{quality['int8']['psnr']:.2f}), SSIM {quality['ssim_change']:+.4f}."
+        )
+    files = ", ".join(f"{k}: {v}" for k, v in metadata["formats"].items())
+    print(f"Exported to {args.out} ({files}).")
 
 
 def _add_predict(commands):
+    from pix2pix_tf.serving.runtimes import PRECISIONS, RUNTIMES
+
     p = commands.add_parser("predict", help="run an exported generator on images of any size")
-    p.add_argument("saved_model", type=Path)
+    p.add_argument("saved_model", type=Path, help="the export folder")
     p.add_argument("images", nargs="+", type=Path)
     p.add_argument("--out", required=True, type=Path, help="folder of the outputs (PNG)")
+    p.add_argument(
+        "--runtime", default="auto", choices=RUNTIMES, help="auto: the fastest installed"
+    )
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="int8: OpenVINO")
     p.set_defaults(run=_predict)
 
 
 def _predict(args):
     from pix2pix_tf.serving.predict import predict_files
 
-    written = predict_files(args.saved_model, args.images, args.out)
+    written = predict_files(
+        args.saved_model, args.images, args.out, runtime=args.runtime, precision=args.precision
+    )
     for image, path in zip(args.images, written):
         if path.stem != image.stem:
             print(f"{image} -> {path.name} (another input has the name {image.stem}.png)")
     print(f"{len(written)} images written to {args.out}.")
+
+
+def _add_serve(commands):
+    from pix2pix_tf.serving.runtimes import PRECISIONS, RUNTIMES
+    from pix2pix_tf.serving.server import MAX_REQUEST_BYTES, MAX_SIDE
+
+    p = commands.add_parser(
+        "serve",
+        help="a local web page and HTTP endpoint for an exported generator",
+        description="Open the printed address in a browser: drop a photo, see the output. "
+        "POST /predict takes an image file (or JSON with base64) and answers a PNG.",
+    )
+    p.add_argument("exported", type=Path, help="the export folder")
+    p.add_argument("--port", type=int, default=8000, help="0: any free port")
+    p.add_argument("--host", default="127.0.0.1", help="default: loopback only")
+    p.add_argument("--runtime", default="auto", choices=RUNTIMES)
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    p.add_argument("--max-side", type=int, default=MAX_SIDE, help="largest image side, pixels")
+    p.add_argument(
+        "--max-mib", type=float, default=MAX_REQUEST_BYTES / 2**20, help="largest request, MiB"
+    )
+    p.set_defaults(run=_serve)
+
+
+def _serve(args):
+    from pix2pix_tf.serving.runtimes import open_exported
+    from pix2pix_tf.serving.server import serve
+
+    runner = open_exported(args.exported, args.runtime, args.precision)
+    serve(
+        runner,
+        args.host,
+        args.port,
+        max_side=args.max_side,
+        max_request_bytes=int(args.max_mib * 2**20),
+    )
 
 
 def _add_prepare(commands):
@@ -402,6 +508,7 @@ def parser():
     _add_evaluate(commands)
     _add_export(commands)
     _add_predict(commands)
+    _add_serve(commands)
     _add_prepare(commands)
     _add_download(commands)
     return p
@@ -415,7 +522,8 @@ def main(argv=None):
     try:
         args.run(args)
     # OSError: a full disk or a failing drive says so with the file's name, not a traceback.
-    except (ValueError, OSError, FloatingPointError) as error:
+    # ImportError: a runtime that is not installed names the extra to install.
+    except (ValueError, OSError, FloatingPointError, ImportError) as error:
         print(f"pix2pix-tf {args.command}: error: {error}", file=sys.stderr)
         return 2
     return 0

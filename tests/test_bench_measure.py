@@ -44,3 +44,11 @@ def test_equal_quality_compares_means_over_seeds():
     assert tutorial == {"l1": 0.065, "ssim": 0.72} and ours == {"l1": 0.06, "ssim": 0.71}
     assert not no_worse(ours, tutorial)  # lower L1 but lower SSIM
     assert no_worse(tutorial, tutorial)
+
+
+def test_alternated_calls_each_variant_in_turn():
+    order = []
+    variants = {name: (lambda n=name: order.append(n)) for name in "abc"}
+    per_round = measure.alternated(variants, rounds=2, calls_per_round=3)
+    assert order == list("abc") * 6
+    assert {name: len(seconds) for name, seconds in per_round.items()} == dict.fromkeys("abc", 2)

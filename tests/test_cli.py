@@ -206,3 +206,29 @@ def test_an_export_stopped_by_sigterm_leaves_no_temporary_folder(run_dir, tmp_pa
     # lands inside one of its callbacks: the cleanup runs all the same.
     assert process.returncode != 0, f"the export ended before SIGTERM came:\n{tail}"
     assert list(tmp_path.iterdir()) == [], tail
+
+
+def test_export_openvino_int8_and_predict_with_it(run_dir, tmp_path, capsys):
+    pytest.importorskip("nncf", reason="pip install 'pix2pix_tf[serving]'")
+    exported = tmp_path / "exported"
+    argv = ["export", str(run_dir), "--out", str(exported), "--int8", "--calibration-images", "4"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "int8 against fp32 on 2 test images: PSNR" in out and "openvino int8" in out
+    quality = json.loads((exported / "pix2pix_tf.json").read_text())["int8_quality"]
+    assert quality["images"] == 2 and np.isfinite(quality["psnr_change"])
+    photo = np.random.default_rng(0).integers(0, 255, (45, 70, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / "photo.jpg"), photo)
+    for precision in ("fp32", "int8"):
+        pred = tmp_path / precision
+        argv = ["predict", str(exported), str(tmp_path / "photo.jpg"), "--out", str(pred)]
+        assert main([*argv, "--runtime", "openvino", "--precision", precision]) == 0
+        assert cv2.imread(str(pred / "photo.png")).shape == (45, 70, 3)
+
+
+def test_serve_and_predict_say_what_is_missing(run_dir, tmp_path, capsys):
+    assert main(["serve", str(tmp_path / "nothing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    argv = ["predict", str(run_dir / "saved_model"), "x.png", "--out", str(tmp_path / "p")]
+    assert main([*argv, "--runtime", "onnxruntime"]) == 2
+    assert "--format onnx" in capsys.readouterr().err

@@ -18,6 +18,9 @@ from pix2pix_tf.models.generators import UNetGenerator
 METADATA_FILE = "pix2pix_tf.json"
 FLOAT_ENDPOINT = "serve"
 UINT8_ENDPOINT = "serve_uint8"
+# What `--format` may name; the SavedModel is always written: the others are
+# converted from it, and it stays the reference their outputs are checked against.
+FORMATS = ("savedmodel", "openvino", "onnx", "tflite")
 
 
 def any_size_generator(generator):
@@ -40,8 +43,10 @@ def any_size_generator(generator):
 
 def _mirror_indices(size, before, after):
     """Indices of a mirror (reflect) padding of any length, even longer than ``size``."""
-    index = tf.range(-before, size + after)
     period = tf.maximum(2 * (size - 1), 1)
+    # Shifted by whole periods to be non-negative: the same indices, and converters
+    # that turn floormod into a C-style remainder (tf2onnx 1.17) get them right too.
+    index = tf.range(-before, size + after) + period * (before // period + 1)
     index = tf.math.floormod(index, period)
     return tf.where(index >= size, period - index, index)
 
@@ -74,8 +79,17 @@ def check_export_target(path):
     atomic.check_replaceable(path, METADATA_FILE, "an export of pix2pix_tf", "the SavedModel")
 
 
-def export_generator(generator, path, inference_mode="standard", tflite=False):
-    """Writes ``generator`` as a SavedModel with two any-size signatures.
+def export_generator(
+    generator,
+    path,
+    inference_mode="standard",
+    tflite=False,
+    formats=("savedmodel",),
+    calibration=None,
+    static_shape=None,
+    mask_input=False,
+):
+    """Writes ``generator`` as a SavedModel with two any-size signatures, and other formats.
 
     Signatures:
         ``serve``: float32 images in [-1, 1], (batch, height, width, in_channels)
@@ -89,7 +103,19 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
             replaced atomically (any other folder is refused, see `check_export_target`).
         inference_mode: "standard" (moving averages, no dropout) or "paper"
             (batch statistics and dropout, as in the paper).
-        tflite: also write ``model.tflite`` beside the SavedModel.
+        tflite: also write ``model.tflite`` beside the SavedModel (as
+            ``"tflite"`` in ``formats``).
+        formats: any of `FORMATS`: ``"openvino"`` writes ``openvino/model.xml``
+            (`openvino_ir`), ``"onnx"`` ``model.onnx`` (`onnx_model`),
+            ``"tflite"`` ``model.tflite``. Each takes float32 in [-1, 1] of any
+            size, as the ``serve`` signature (`runtimes` adds the uint8 scaling).
+        calibration: uint8 input images: with ``"openvino"``, also write the
+            int8 IR ``openvino/model_int8.xml`` calibrated on them.
+        static_shape: (batch, height, width) to fix the OpenVINO IR's shape;
+            None (default) keeps it dynamic.
+        mask_input: the generator's last input channel is a mask (255 where to
+            paint, 0 elsewhere) after the photo's channels; recorded in the
+            metadata, so that `pix2pix-tf serve` lets the user paint it.
 
     Returns:
         The path of the SavedModel directory.
@@ -101,8 +127,20 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
     """
     path = Path(path)
     check_export_target(path)
+    formats = set(formats) | ({"tflite"} if tflite else set())
+    unknown = formats - set(FORMATS)
+    if unknown:
+        raise ValueError(f"Unknown export formats {sorted(unknown)}; choose from {FORMATS}.")
+    if calibration is not None and "openvino" not in formats:
+        raise ValueError("int8 quantization is of the OpenVINO IR: add the 'openvino' format.")
     atomic.check_output_folder(path.parent, f"the SavedModel {path}")
     generator = getattr(generator, "generator", generator)
+    if mask_input and generator.input_channels != generator.output_channels + 1:
+        raise ValueError(
+            f"mask_input needs an input of the photo's channels plus one mask channel "
+            f"({generator.output_channels + 1}), but the generator takes "
+            f"{generator.input_channels}."
+        )
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
     multiple = 2**flexible.depth
@@ -132,6 +170,7 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
         "generator": generator.get_config(),
         "inference_mode": inference_mode,
         "size_multiple": multiple,
+        "mask_input": bool(mask_input),
         "signatures": {
             FLOAT_ENDPOINT: "float32 in [-1, 1] -> float32 in [-1, 1], any height and width",
             UINT8_ENDPOINT: "uint8 in [0, 255] -> uint8, any height and width",
@@ -139,13 +178,35 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
     }
     with atomic.directory(path) as tmp:
         archive.write_out(str(tmp), verbose=False)
+        written = write_formats(tmp, formats, calibration, static_shape)
+        metadata["formats"] = written
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
-        if tflite:
-            converter = tf.lite.TFLiteConverter.from_saved_model(
-                str(tmp), signature_keys=[FLOAT_ENDPOINT]
-            )
-            (tmp / "model.tflite").write_bytes(converter.convert())
     return path
+
+
+def write_formats(folder, formats, calibration=None, static_shape=None):
+    """Converts the SavedModel in ``folder`` to ``formats``; returns {format: file}."""
+    written = {"savedmodel": "saved_model.pb"}
+    if "tflite" in formats:
+        converter = tf.lite.TFLiteConverter.from_saved_model(
+            str(folder), signature_keys=[FLOAT_ENDPOINT]
+        )
+        (folder / "model.tflite").write_bytes(converter.convert())
+        written["tflite"] = "model.tflite"
+    if "openvino" in formats:
+        from pix2pix_tf.serving import openvino_ir
+
+        ir = openvino_ir.convert_saved_model(folder, folder / openvino_ir.IR_DIR, static_shape)
+        written["openvino"] = str(ir.relative_to(folder))
+        if calibration is not None:
+            int8 = ir.with_name(openvino_ir.IR_FILES["int8"])
+            openvino_ir.quantize_int8(ir, calibration, int8)
+            written["openvino int8"] = str(int8.relative_to(folder))
+    if "onnx" in formats:
+        from pix2pix_tf.serving import onnx_model
+
+        written["onnx"] = str(onnx_model.convert_saved_model(folder).relative_to(folder))
+    return written
 
 
 def load_exported(path):

@@ -1,4 +1,4 @@
-"""Running an exported generator on image files of any size."""
+"""Running an exported generator on image files of any size, with any installed runtime."""
 
 import os
 from pathlib import Path
@@ -8,25 +8,28 @@ import numpy as np
 
 from pix2pix_tf import atomic
 from pix2pix_tf.data.file_names import unique_names
-from pix2pix_tf.data.image_checks import check_image_file
-from pix2pix_tf.serving.export import load_exported, read_metadata
+from pix2pix_tf.data.image_headers import MAX_PIXELS, BadImageError, image_info
+from pix2pix_tf.serving.runtimes import open_exported
 
 
-def read_image(path, channels):
+def read_image(path, channels, max_pixels=MAX_PIXELS, name=None):
     """uint8 (H, W, channels) RGB or gray array of an image file; clear error if unreadable.
 
     16-bit images become 8-bit and EXIF-rotated photos are turned upright.
+    ``name`` stands for the path in error messages (e.g. "the upload").
     """
     path = Path(path)
+    name = name or str(path)
     if not path.is_file():
-        raise FileNotFoundError(f"No image at {path}.")
+        raise FileNotFoundError(f"No image at {name}.")
     # Any size that exists is fine here (the export pads), but not a decompression bomb.
-    problem = check_image_file(path, min_side=1)
-    if problem is not None:
-        raise ValueError(f"{path}: {problem}. Nothing was written.")
+    try:
+        image_info(path, min_side=1, max_pixels=max_pixels)
+    except BadImageError as error:
+        raise ValueError(f"{name}: {error}.") from None
     image = cv2.imread(str(path), cv2.IMREAD_COLOR if channels == 3 else cv2.IMREAD_GRAYSCALE)
     if image is None:
-        raise ValueError(f"{path} is not an image OpenCV can read (empty, broken or unknown).")
+        raise ValueError(f"{name} is not an image OpenCV can read (empty, broken or unknown).")
     if channels == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return image[..., None]
@@ -68,19 +71,30 @@ def output_paths(images, out_dir):
     return targets
 
 
-def predict_files(saved_model, images, out_dir):
+def predict_files(exported, images, out_dir, runtime="auto", precision="fp32"):
     """Translates each image file with an exported generator; returns the written paths.
 
     Everything is checked before the first output is written: the output
-    folder, that no output replaces a file (`output_paths`), the SavedModel and
-    every image.
+    folder, that no output replaces a file (`output_paths`), the export, the
+    runtime and every image.
+
+    Args:
+        exported: the folder written by `export_generator`.
+        images: image files, any size.
+        out_dir: folder of the PNG outputs.
+        runtime, precision: as for `runtimes.open_exported` ("auto": the
+            fastest runtime installed that the folder has a model for).
     """
     atomic.check_output_folder(out_dir, "the predictions")
     targets = output_paths(images, out_dir)
-    served = load_exported(saved_model)
-    channels = read_metadata(saved_model).get("generator", {}).get("input_channels", 3)
-    arrays = [read_image(p, channels) for p in images]  # read all first: fail before writing
+    runner = open_exported(exported, runtime, precision)
+    if runner.mask_input:
+        raise ValueError(
+            f"{exported} takes a mask beside each photo; paint it in `pix2pix-tf serve "
+            f"{exported}` or call the runner with the mask as the last channel."
+        )
+    arrays = [read_image(p, runner.input_channels) for p in images]  # fail before writing
     for target, image in zip(targets, arrays):
-        output = served.serve_uint8(image[None]).numpy()[0]
+        output = runner.serve_uint8(image[None])[0]
         write_image(target, np.ascontiguousarray(output))
     return targets

@@ -19,6 +19,7 @@ import math
 import time
 from pathlib import Path
 
+import cv2
 import keras
 import numpy as np
 
@@ -100,6 +101,34 @@ def compile_model(model, config, total_steps):
     )
 
 
+def run_pairs(config, split):
+    """`task_pairs` of a run's task and data for one split: uint8 (input, target)."""
+    return task_pairs(
+        config.task,
+        config.data,
+        split,
+        image_size=config.image_size,
+        seed=config.seed,
+        num_faces=config.num_faces,
+        direction=config.direction,
+    )
+
+
+def sized_pairs(config, split, count):
+    """Up to ``count`` (input, target) uint8 NumPy arrays of a split at the run's
+    image size (folders keep their own sizes; these are resized), e.g. to
+    calibrate or score an export."""
+    height, width = config.image_size
+
+    def sized(image):
+        image = image.numpy()
+        if image.shape[:2] != (height, width):
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        return image.reshape(height, width, -1)
+
+    return [(sized(a), sized(b)) for a, b in run_pairs(config, split).take(count)]
+
+
 def split_dataset(config, split, training=False):
     """Batched float pairs of one split, and its number of pairs."""
     task = get_task(config.task)
@@ -109,15 +138,7 @@ def split_dataset(config, split, training=False):
         and source_kind(config.data) in ("folder", "prepared")
     ):
         check_side_by_side(config.data)  # single photos would be cut in half, silently
-    pairs = task_pairs(
-        task,
-        config.data,
-        split,
-        image_size=config.image_size,
-        seed=config.seed,
-        num_faces=config.num_faces,
-        direction=config.direction,
-    )
+    pairs = run_pairs(config, split)
     count = int(pairs.cardinality())
     dataset = make_dataset(
         pairs,

@@ -1,0 +1,277 @@
+"""Running an exported generator with whichever installed runtime is fastest.
+
+An export folder (`export_generator`) holds the SavedModel and, as asked, an
+OpenVINO IR (fp32, int8), an ONNX model and a TFLite model. `open_exported`
+picks one: the runtime named, or the first of `PREFERENCE` that is installed
+and has its file in the folder. Every runner has the SavedModel's two calls,
+``serve`` (float32 in [-1, 1]) and ``serve_uint8``, for any batch, height and
+width; formats that hold only the float graph get the uint8 scaling in NumPy,
+the same arithmetic as the SavedModel's.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from pix2pix_tf.serving.export import load_exported, read_metadata
+from pix2pix_tf.serving.onnx_model import ONNX_FILE
+from pix2pix_tf.serving.openvino_ir import IR_DIR, IR_FILES, require, to_float, to_uint8
+
+TFLITE_FILE = "model.tflite"
+# Fastest first at batch 8, as measured by `python -m bench.serving` (docs/performance.md):
+# OpenVINO, then TensorFlow (always there), so ONNX Runtime and TFLite run only when named.
+PREFERENCE = ("openvino", "tensorflow", "onnxruntime", "tflite")
+RUNTIMES = ("auto", *PREFERENCE)
+PRECISIONS = ("fp32", "int8")
+# Compiled static-shape OpenVINO models kept per runner (one per input shape).
+STATIC_SHAPES_KEPT = 4
+
+
+class Runner:
+    """An exported generator behind one runtime; subclasses implement ``serve``."""
+
+    runtime = "?"
+
+    def __init__(self, path, precision="fp32"):
+        self.path = Path(path)
+        self.precision = precision
+        self.metadata = read_metadata(path)
+        generator = self.metadata.get("generator", {})
+        self.input_channels = generator.get("input_channels", 3)
+        self.output_channels = generator.get("output_channels", 3)
+        self.mask_input = bool(self.metadata.get("mask_input"))
+
+    @property
+    def name(self):
+        return f"{self.runtime} {self.precision}"
+
+    def serve(self, images):
+        """float32 (batch, h, w, in_channels) in [-1, 1] -> float32 in [-1, 1]."""
+        raise NotImplementedError
+
+    def serve_uint8(self, images):
+        """uint8 (batch, h, w, in_channels) -> uint8 (batch, h, w, out_channels)."""
+        return to_uint8(self.serve(to_float(images)))
+
+
+class TensorFlowRunner(Runner):
+    runtime = "tensorflow"
+
+    def __init__(self, path, precision="fp32"):
+        super().__init__(path, precision)
+        self.saved = load_exported(path)
+
+    def serve(self, images):
+        return self.saved.serve(np.asarray(images, np.float32)).numpy()
+
+    def serve_uint8(self, images):
+        return self.saved.serve_uint8(np.asarray(images, np.uint8)).numpy()
+
+
+class OpenVINORunner(Runner):
+    """OpenVINO on the CPU, in float32 arithmetic (its default here would be bfloat16).
+
+    ``shapes="dynamic"`` (the default) compiles once for every shape;
+    ``"static"`` compiles the IR once per input shape seen (the last
+    `STATIC_SHAPES_KEPT`), planning memory and kernels for that shape: it
+    measured within 0.1x of dynamic here (docs/performance.md), and a server
+    that sees photos of many sizes would compile again and again.
+    """
+
+    runtime = "openvino"
+
+    def __init__(self, path, precision="fp32", shapes="dynamic", threads=None):
+        super().__init__(path, precision)
+        ov = require("openvino", "The OpenVINO runtime")
+        self.core = ov.Core()
+        self.model = self.core.read_model(str(self.path / IR_DIR / IR_FILES[precision]))
+        self.config = {
+            "INFERENCE_PRECISION_HINT": "f32",
+            "PERFORMANCE_HINT": "LATENCY",
+            # Pinned threads cannot move off a core that other work is using: on this
+            # shared 2-core machine pinning made a call 3-4x slower (docs/performance.md).
+            "ENABLE_CPU_PINNING": False,
+        }
+        if threads:
+            self.config["INFERENCE_NUM_THREADS"] = int(threads)
+        self.static = shapes == "static" and self.model.inputs[0].get_partial_shape().is_dynamic
+        self.compiled = {}
+        if not self.static:
+            self.compiled[None] = self.core.compile_model(self.model, "CPU", self.config)
+
+    def _compiled_for(self, shape):
+        if not self.static:
+            return self.compiled[None]
+        if shape not in self.compiled:
+            if len(self.compiled) >= STATIC_SHAPES_KEPT:
+                self.compiled.pop(next(iter(self.compiled)))  # the oldest
+            model = self.model.clone()
+            model.reshape(list(shape))
+            self.compiled[shape] = self.core.compile_model(model, "CPU", self.config)
+        return self.compiled[shape]
+
+    def serve(self, images):
+        images = np.ascontiguousarray(images, np.float32)
+        compiled = self._compiled_for(images.shape)
+        return compiled.create_infer_request().infer([images])[0].copy()
+
+
+class ONNXRunner(Runner):
+    runtime = "onnxruntime"
+
+    def __init__(self, path, precision="fp32"):
+        super().__init__(path, precision)
+        ort = require("onnxruntime", "The ONNX runtime")
+        self.session = ort.InferenceSession(
+            str(self.path / ONNX_FILE), providers=["CPUExecutionProvider"]
+        )
+        self.input_name = self.session.get_inputs()[0].name
+
+    def serve(self, images):
+        feed = {self.input_name: np.ascontiguousarray(images, np.float32)}
+        return self.session.run(None, feed)[0]
+
+
+class TFLiteRunner(Runner):
+    """TFLite's interpreter (XNNPACK), resized to each input shape."""
+
+    runtime = "tflite"
+
+    def __init__(self, path, precision="fp32"):
+        super().__init__(path, precision)
+        import tensorflow as tf
+
+        self.interpreter = tf.lite.Interpreter(str(self.path / TFLITE_FILE))
+        self.input = self.interpreter.get_input_details()[0]["index"]
+        self.output = self.interpreter.get_output_details()[0]["index"]
+        self.shape = None
+
+    def serve(self, images):
+        images = np.ascontiguousarray(images, np.float32)
+        if images.shape != self.shape:
+            self.interpreter.resize_tensor_input(self.input, images.shape, strict=False)
+            self.interpreter.allocate_tensors()
+            self.shape = images.shape
+        self.interpreter.set_tensor(self.input, images)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output).copy()
+
+
+RUNNERS = {
+    "tensorflow": TensorFlowRunner,
+    "openvino": OpenVINORunner,
+    "onnxruntime": ONNXRunner,
+    "tflite": TFLiteRunner,
+}
+_PACKAGES = {"tensorflow": "tensorflow", "openvino": "openvino", "onnxruntime": "onnxruntime"}
+
+
+def model_file(path, runtime, precision="fp32"):
+    """The file that ``runtime`` runs in the export folder ``path``."""
+    path = Path(path)
+    if runtime == "openvino":
+        return path / IR_DIR / IR_FILES[precision]
+    return path / {"tensorflow": "saved_model.pb", "onnxruntime": ONNX_FILE}.get(
+        runtime, TFLITE_FILE
+    )
+
+
+def installed(runtime):
+    """Whether the Python package of ``runtime`` can be imported."""
+    package = _PACKAGES.get(runtime, "tensorflow")
+    return importlib.util.find_spec(package) is not None
+
+
+def available(path, precision="fp32"):
+    """The runtimes that can run the export at ``path`` here, fastest first."""
+    return [
+        runtime
+        for runtime in PREFERENCE
+        if (runtime == "openvino" or precision == "fp32")
+        and model_file(path, runtime, precision).is_file()
+        and installed(runtime)
+    ]
+
+
+def open_exported(path, runtime="auto", precision="fp32", **options):
+    """A `Runner` for the export folder ``path``.
+
+    Args:
+        path: the folder written by `pix2pix-tf export` / `export_generator`.
+        runtime: "auto" (the fastest of `PREFERENCE` that is installed and
+            exported), "openvino", "onnxruntime", "tensorflow" or "tflite".
+        precision: "fp32", or "int8" (OpenVINO only, exported with ``--int8``).
+        **options: for the runner (OpenVINO: ``shapes``, ``threads``).
+
+    Raises:
+        FileNotFoundError: the folder lacks the runtime's file (the message says
+            how to export it).
+        ImportError: the runtime's package is missing (the message names the extra).
+
+    Example:
+        >>> runner = open_exported("exported/mugshot")  # OpenVINO if installed and exported
+        >>> out = runner.serve_uint8(photos)  # uint8 (batch, h, w, 3), any h and w
+    """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}.")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    path = Path(path)
+    if runtime == "auto":
+        choices = available(path, precision)
+        if not choices:
+            if precision == "int8":
+                raise FileNotFoundError(
+                    f"{path} has no int8 model for an installed runtime: export it with "
+                    "`pix2pix-tf export RUN --format openvino --int8` and install "
+                    "'pix2pix_tf[serving]'."
+                )
+            load_exported(path)  # says what is wrong with the folder
+            raise FileNotFoundError(f"{path} holds no model that an installed runtime runs.")
+        runtime = choices[0]
+    if precision == "int8" and runtime != "openvino":
+        raise ValueError(f"int8 runs on OpenVINO only, not {runtime}.")
+    file = model_file(path, runtime, precision)
+    if runtime != "tensorflow" and not file.is_file():
+        fmt = {"openvino": "openvino", "onnxruntime": "onnx", "tflite": "tflite"}[runtime]
+        int8 = " --int8" if precision == "int8" else ""
+        raise FileNotFoundError(
+            f"{path} has no {file.relative_to(path)} for {runtime}: export it with "
+            f"`pix2pix-tf export RUN --out {path} --format {fmt}{int8}`."
+        )
+    runner = RUNNERS[runtime]
+    return runner(path, precision, **options) if options else runner(path, precision)
+
+
+def precision_quality(path, pairs, batch=8):
+    """PSNR and SSIM against the targets of the fp32 and int8 OpenVINO models.
+
+    Args:
+        path: an export folder with both IRs.
+        pairs: (input, target) uint8 arrays, e.g. of the test split.
+        batch: images per call.
+
+    Returns:
+        {"fp32": {"psnr", "ssim"}, "int8": {...}, "psnr_change", "ssim_change",
+        "images"}: means over the pairs; changes are int8 minus fp32.
+    """
+    from pix2pix_tf.models import metrics
+
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError("No pairs to measure the int8 model on.")
+    result = {"images": len(pairs)}
+    for precision in PRECISIONS:
+        runner = open_exported(path, "openvino", precision)
+        psnr, ssim = [], []
+        for start in range(0, len(pairs), batch):
+            inputs = np.stack([a for a, _ in pairs[start : start + batch]])
+            targets = to_float(np.stack([b for _, b in pairs[start : start + batch]]))
+            outputs = to_float(runner.serve_uint8(inputs))  # what a user gets: rounded to uint8
+            psnr.extend(np.asarray(metrics.psnr(targets, outputs)).tolist())
+            ssim.extend(np.asarray(metrics.ssim(targets, outputs)).tolist())
+        result[precision] = {"psnr": float(np.mean(psnr)), "ssim": float(np.mean(ssim))}
+    result["psnr_change"] = result["int8"]["psnr"] - result["fp32"]["psnr"]
+    result["ssim_change"] = result["int8"]["ssim"] - result["fp32"]["ssim"]
+    return result

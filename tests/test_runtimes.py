@@ -1,0 +1,148 @@
+"""Export formats and the runtimes that run them: same outputs as the SavedModel, any size."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.serving import runtimes
+from pix2pix_tf.serving.export import export_generator, read_metadata
+from pix2pix_tf.serving.predict import predict_files
+
+openvino = pytest.importorskip("openvino", reason="pip install 'pix2pix_tf[serving]'")
+
+
+def _generator(input_channels=3):
+    g = UNetGenerator(
+        image_size=(32, 32), input_channels=input_channels, depth=4, base_filters=4, seed=3
+    )
+    for layer in g.layers:  # non-trivial batch-norm statistics
+        if hasattr(layer, "moving_mean"):
+            layer.moving_mean.assign(np.full(layer.moving_mean.shape, 0.1, "float32"))
+    return g
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Every format, and an int8 IR calibrated on random faces-sized images."""
+    rng = np.random.default_rng(0)
+    calibration = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(8)]
+    path = tmp_path_factory.mktemp("formats") / "generator"
+    formats = ["savedmodel", "openvino", "tflite"]
+    if runtimes.installed("onnxruntime"):
+        pytest.importorskip("tf2onnx", reason="pip install 'pix2pix_tf[serving]'")
+        formats.append("onnx")
+    export_generator(_generator(), path, formats=formats, calibration=calibration)
+    return path
+
+
+def test_metadata_lists_the_files_written(exported):
+    formats = read_metadata(exported)["formats"]
+    assert formats["openvino"] == "openvino/model.xml"
+    assert formats["openvino int8"] == "openvino/model_int8.xml"
+    for file in formats.values():
+        assert (exported / file).is_file()
+
+
+@pytest.mark.parametrize("runtime", ["openvino", "onnxruntime", "tflite"])
+@pytest.mark.parametrize("shape", [(1, 32, 32), (3, 37, 50), (2, 5, 70)])
+def test_each_runtime_gives_the_saved_model_output_at_any_size(exported, runtime, shape):
+    if runtime not in runtimes.available(exported):
+        pytest.skip(f"{runtime} is not installed")
+    x = np.random.default_rng(1).uniform(-1, 1, (*shape, 3)).astype("float32")
+    expected = runtimes.open_exported(exported, "tensorflow").serve(x)
+    runner = runtimes.open_exported(exported, runtime)
+    got = runner.serve(x)
+    assert got.shape == expected.shape == (*shape, 3)
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    x8 = np.random.default_rng(2).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    reference = runtimes.open_exported(exported, "tensorflow").serve_uint8(x8)
+    got8 = runner.serve_uint8(x8)
+    assert got8.dtype == np.uint8
+    # The same arithmetic; a float difference of 1e-5 may still round one level apart.
+    assert np.abs(got8.astype(int) - reference).max() <= 1
+
+
+def test_openvino_dynamic_and_static_shapes_agree(exported):
+    x = np.random.default_rng(3).uniform(-1, 1, (2, 40, 24, 3)).astype("float32")
+    dynamic = runtimes.open_exported(exported, "openvino", shapes="dynamic").serve(x)
+    static = runtimes.open_exported(exported, "openvino", shapes="static")
+    np.testing.assert_allclose(static.serve(x), dynamic, atol=1e-5)
+    for height in range(8, 8 + 8 * (runtimes.STATIC_SHAPES_KEPT + 2), 8):  # a bounded cache
+        static.serve(x[:1, :height])
+    assert len(static.compiled) == runtimes.STATIC_SHAPES_KEPT
+
+
+def test_a_static_shape_ir_refuses_other_shapes(tmp_path):
+    path = export_generator(
+        _generator(), tmp_path / "g", formats=["openvino"], static_shape=(1, 32, 48)
+    )
+    runner = runtimes.open_exported(path, "openvino")
+    assert runner.serve(np.zeros((1, 32, 48, 3), "float32")).shape == (1, 32, 48, 3)
+    with pytest.raises(Exception, match="(?i)shape|dimension"):
+        runner.serve(np.zeros((1, 32, 32, 3), "float32"))
+
+
+def test_int8_runs_close_to_fp32(exported):
+    x = np.random.default_rng(4).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    fp32 = runtimes.open_exported(exported, "openvino").serve(x)
+    runner = runtimes.open_exported(exported, precision="int8")
+    assert runner.name == "openvino int8"
+    int8 = runner.serve(x)
+    assert int8.shape == fp32.shape
+    assert 0 < np.abs(int8 - fp32).mean() < 0.1  # quantized: close, not equal
+
+
+def test_precision_quality_reports_both_and_the_change(exported):
+    rng = np.random.default_rng(5)
+    pairs = [(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8),) * 2 for _ in range(3)]
+    quality = runtimes.precision_quality(exported, pairs, batch=2)
+    assert quality["images"] == 3
+    assert quality["psnr_change"] == pytest.approx(
+        quality["int8"]["psnr"] - quality["fp32"]["psnr"]
+    )
+    assert np.isfinite(quality["fp32"]["ssim"]) and quality["int8"]["ssim"] <= 1
+
+
+def test_auto_picks_the_first_installed_runtime_of_the_preference(exported, tmp_path):
+    assert runtimes.open_exported(exported).runtime == runtimes.available(exported)[0]
+    plain = export_generator(_generator(), tmp_path / "plain")
+    assert runtimes.open_exported(plain).runtime == "tensorflow"
+
+
+def test_missing_formats_and_bad_names_are_clear_errors(tmp_path):
+    plain = export_generator(_generator(), tmp_path / "plain")
+    with pytest.raises(FileNotFoundError, match="--format openvino --int8"):
+        runtimes.open_exported(plain, "openvino", "int8")
+    with pytest.raises(FileNotFoundError, match="int8"):
+        runtimes.open_exported(plain, precision="int8")
+    with pytest.raises(FileNotFoundError, match="--format onnx"):
+        runtimes.open_exported(plain, "onnxruntime")
+    with pytest.raises(ValueError, match="runtime must be one of"):
+        runtimes.open_exported(plain, "torch")
+    with pytest.raises(ValueError, match="Unknown export formats"):
+        export_generator(_generator(), tmp_path / "x", formats=["savedmodel", "caffe"])
+    with pytest.raises(ValueError, match="int8 runs on OpenVINO only"):
+        runtimes.open_exported(plain, "tensorflow", "int8")
+
+
+def test_predict_files_uses_the_chosen_runtime(exported, tmp_path):
+    import cv2
+
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), np.full((45, 70, 3), 128, np.uint8))
+    outputs = {}
+    for runtime in ("tensorflow", "openvino"):
+        [written] = predict_files(exported, [photo], tmp_path / runtime, runtime=runtime)
+        outputs[runtime] = cv2.imread(str(written)).astype(int)
+    assert outputs["openvino"].shape == (45, 70, 3)
+    assert np.abs(outputs["openvino"] - outputs["tensorflow"]).max() <= 1
+
+
+def test_mask_input_is_recorded_and_checked(tmp_path):
+    path = export_generator(_generator(input_channels=4), tmp_path / "m", mask_input=True)
+    assert json.loads((path / "pix2pix_tf.json").read_text())["mask_input"] is True
+    assert runtimes.open_exported(path).mask_input
+    with pytest.raises(ValueError, match="mask channel"):
+        export_generator(_generator(), tmp_path / "bad", mask_input=True)
