@@ -13,7 +13,6 @@ import tensorflow as tf
 
 from pix2pix_tf import atomic
 from pix2pix_tf.models.blocks import set_inference_mode
-from pix2pix_tf.models.generators import UNetGenerator
 
 METADATA_FILE = "pix2pix_tf.json"
 FLOAT_ENDPOINT = "serve"
@@ -31,7 +30,7 @@ def any_size_generator(generator):
     training_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float32")
     try:
-        flexible = UNetGenerator.from_config(config)
+        flexible = type(generator).from_config(config)
     finally:
         keras.config.set_dtype_policy(training_policy)
     flexible.set_weights(generator.get_weights())
@@ -76,7 +75,8 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
         ``serve_uint8``: uint8 images in [0, 255] -> uint8 images.
 
     Args:
-        generator: a `UNetGenerator` (or a `Pix2Pix`, whose generator is taken).
+        generator: a `UNetGenerator` or `ResnetGenerator` (or a `Pix2Pix`, whose
+            generator is taken).
         path: output directory; replaced atomically if it exists.
         inference_mode: "standard" (moving averages, no dropout) or "paper"
             (batch statistics and dropout, as in the paper).
