@@ -3,6 +3,7 @@
 Examples::
 
     pix2pix-tf train --task mugshot --data synthetic --out runs/mugshot --steps 2000
+    pix2pix-tf train --model cyclegan --task age --data ~/utkface --out runs/age
     pix2pix-tf evaluate runs/mugshot
     pix2pix-tf export runs/mugshot --out exported/mugshot --tflite
     pix2pix-tf predict exported/mugshot photo1.jpg photo2.png --out predictions/
@@ -46,13 +47,15 @@ _RECIPE_OPTIONS = {
     "changed_weight": "changed_weight",
     "feature_matching_weight": "feature_matching_weight",
     "mask_weight": "mask_weight",
+    "generator": "generator",
 }
 
 
 def _add_train(commands):
     from pix2pix_tf.models.generators import OUTPUT_MODES
-    from pix2pix_tf.tasks import TASKS
+    from pix2pix_tf.tasks import TASKS, UNPAIRED_TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
+    from pix2pix_tf.training.config import GENERATORS, MODELS
     from pix2pix_tf.training.distribute import STRATEGIES
     from pix2pix_tf.training.precision import JIT_COMPILE
 
@@ -64,8 +67,14 @@ def _add_train(commands):
         "Options left out take the task's recipe where it has one (e.g. occlusion), else "
         "the paper's values.",
     )
-    tasks = "; ".join(f"{t.name}: {t.description}" for t in TASKS.values())
-    p.add_argument("--task", default=defaults.task, choices=sorted(TASKS), help=tasks)
+    every_task = {**TASKS, **UNPAIRED_TASKS}
+    tasks = "; ".join(f"{t.name}: {t.description}" for t in every_task.values())
+    p.add_argument("--task", default=defaults.task, choices=sorted(every_task), help=tasks)
+    p.add_argument("--model", default=defaults.model, choices=MODELS, help="cyclegan: unpaired")
+    p.add_argument("--generator", choices=GENERATORS, help="U-Net, or ResNet with 6 or 9 blocks")
+    p.add_argument("--cycle-weight", type=float, default=defaults.cycle_weight, help="cyclegan")
+    p.add_argument("--identity-weight", type=float, default=defaults.identity_weight)
+    p.add_argument("--pool-size", type=int, default=defaults.pool_size, help="cyclegan")
     p.add_argument("--data", default=defaults.data, help="'synthetic' (built in) or a folder")
     p.add_argument("--out", required=True, type=Path, help="run directory")
     p.add_argument(
@@ -199,6 +208,11 @@ def _train_config(args):
         feature_matching_weight=args.feature_matching_weight,
         mask_weight=args.mask_weight,
         max_minutes=args.max_minutes,
+        model=args.model,
+        generator=args.generator,
+        cycle_weight=args.cycle_weight,
+        identity_weight=args.identity_weight,
+        pool_size=args.pool_size,
     )
     given = {
         k: v for k, v in settings.items() if k not in _RECIPE_OPTIONS.values() or v is not None
@@ -252,9 +266,14 @@ def _add_export(commands):
 def _export(args):
     from pix2pix_tf.serving.export import export_generator
     from pix2pix_tf.training import load_trained
+    from pix2pix_tf.training.unpaired import export_run
 
     config, model = load_trained(args.run_dir)
     mode = args.inference_mode or config.inference_mode
+    if config.model == "cyclegan":
+        export_run(model, config, args.out)
+        print(f"SavedModel written to {args.out} (signatures: a_to_b, b_to_a, and _uint8).")
+        return
     export_generator(model.generator, args.out, inference_mode=mode, tflite=args.tflite)
     print(f"SavedModel written to {args.out} (signatures: serve, serve_uint8).")
 
@@ -264,13 +283,15 @@ def _add_predict(commands):
     p.add_argument("saved_model", type=Path)
     p.add_argument("images", nargs="+", type=Path)
     p.add_argument("--out", required=True, type=Path, help="folder of the outputs (PNG)")
+    p.add_argument("--direction", default="AtoB", choices=("AtoB", "BtoA"), help="of a CycleGAN")
     p.set_defaults(run=_predict)
 
 
 def _predict(args):
     from pix2pix_tf.serving.predict import predict_files
 
-    written = predict_files(args.saved_model, args.images, args.out)
+    endpoint = "serve_uint8" if args.direction == "AtoB" else "b_to_a_uint8"
+    written = predict_files(args.saved_model, args.images, args.out, endpoint=endpoint)
     print(f"{len(written)} images written to {args.out}.")
 
 

@@ -65,6 +65,30 @@ def pad_to_multiple(images, multiple):
     return padded, (top, left)
 
 
+def serving_functions(generator, inference_mode="standard"):
+    """(any-size float32 copy, float function, uint8 function) of ``generator``.
+
+    The functions take (batch, height, width, channels) images of any size,
+    mirror-pad them to the network's multiple and crop the output back.
+    """
+    flexible = any_size_generator(generator)
+    set_inference_mode(flexible, inference_mode)
+    multiple = 2**flexible.depth
+
+    def serve(images):
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        padded, (top, left) = pad_to_multiple(images, multiple)
+        generated = flexible(padded, training=False)
+        return generated[:, top : top + height, left : left + width, :]
+
+    def serve_uint8(images):
+        images = tf.cast(images, tf.float32) / 127.5 - 1.0
+        generated = serve(images)
+        return tf.cast(tf.round((tf.clip_by_value(generated, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
+
+    return flexible, serve, serve_uint8
+
+
 def export_generator(generator, path, inference_mode="standard", tflite=False):
     """Writes ``generator`` as a SavedModel with two any-size signatures.
 
@@ -93,21 +117,9 @@ def export_generator(generator, path, inference_mode="standard", tflite=False):
     path = Path(path)
     atomic.check_output_folder(path.parent, f"the SavedModel {path}")
     generator = getattr(generator, "generator", generator)
-    flexible = any_size_generator(generator)
-    set_inference_mode(flexible, inference_mode)
+    flexible, serve, serve_uint8 = serving_functions(generator, inference_mode)
     multiple = 2**flexible.depth
     channels = flexible.input_channels
-
-    def serve(images):
-        height, width = tf.shape(images)[1], tf.shape(images)[2]
-        padded, (top, left) = pad_to_multiple(images, multiple)
-        generated = flexible(padded, training=False)
-        return generated[:, top : top + height, left : left + width, :]
-
-    def serve_uint8(images):
-        images = tf.cast(images, tf.float32) / 127.5 - 1.0
-        generated = serve(images)
-        return tf.cast(tf.round((tf.clip_by_value(generated, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
 
     archive = keras.export.ExportArchive()
     archive.track(flexible)

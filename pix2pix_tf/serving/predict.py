@@ -40,19 +40,24 @@ def write_image(path, image):
     atomic.write_bytes(path, encoded.tobytes())
 
 
-def predict_files(saved_model, images, out_dir):
+def predict_files(saved_model, images, out_dir, endpoint="serve_uint8"):
     """Translates each image file with an exported generator; returns the written paths.
 
     Everything is checked before the first output is written: the SavedModel,
-    every image and the output folder.
+    every image and the output folder. ``endpoint`` names the uint8 signature
+    (``b_to_a_uint8`` for the other direction of an exported CycleGAN).
     """
     atomic.check_output_folder(out_dir, "the predictions")
     served = load_exported(saved_model)
+    if not hasattr(served, endpoint):
+        raise ValueError(
+            f"{saved_model} has no {endpoint!r} signature; was it exported by CycleGAN?"
+        )
     channels = read_metadata(saved_model).get("generator", {}).get("input_channels", 3)
     arrays = [read_image(p, channels) for p in images]  # read all first: fail before writing
     written = []
     for path, image in zip(images, arrays):
-        output = served.serve_uint8(image[None]).numpy()[0]
+        output = getattr(served, endpoint)(image[None]).numpy()[0]
         target = Path(out_dir) / f"{Path(path).stem}.png"
         write_image(target, np.ascontiguousarray(output))
         written.append(target)
