@@ -80,8 +80,14 @@ def get_unpaired_task(name):
     return UNPAIRED_TASKS[name]
 
 
-def _folder_task(domain_of_folder):
-    """``images`` of a task whose two domains are labels of one folder's photos."""
+def labelled_folder_images(domain_of_folder):
+    """``images`` of a task whose two domains are labels of one folder's photos.
+
+    Args:
+        domain_of_folder: ``fn(folder) -> domain_of``, where ``domain_of(path)``
+            returns "A", "B" or None (left out) for each photo; ``fn`` returning
+            None means two domain folders (see `pix2pix_tf.data.unpaired.two_folders`).
+    """
 
     def images(data, split, image_size, seed, **options):
         check_options(options)
@@ -131,7 +137,7 @@ register_unpaired_task(
         name="unpaired",
         description="folder A/ -> folder B/ (or trainA/ ... testB/), any two domains",
         domains=("A", "B"),
-        images=_folder_task(lambda data: None),
+        images=labelled_folder_images(lambda data: None),
     )
 )
 register_unpaired_task(
@@ -139,7 +145,7 @@ register_unpaired_task(
         name="age",
         description="young face (<= 30) <-> old face (>= 60), labels from UTKFace file names",
         domains=("young", "old"),
-        images=_folder_task(lambda data: age_domain(30, 60)),
+        images=labelled_folder_images(lambda data: age_domain(30, 60)),
     )
 )
 register_unpaired_task(
@@ -147,7 +153,7 @@ register_unpaired_task(
         name="glasses",
         description="face without glasses <-> with glasses (CelebA 'Eyeglasses')",
         domains=("no glasses", "glasses"),
-        images=_folder_task(lambda data: attribute_domain(data, "Eyeglasses")),
+        images=labelled_folder_images(lambda data: attribute_domain(data, "Eyeglasses")),
     )
 )
 register_unpaired_task(
@@ -155,7 +161,7 @@ register_unpaired_task(
         name="smile",
         description="neutral face <-> smiling face (CelebA 'Smiling')",
         domains=("neutral", "smiling"),
-        images=_folder_task(lambda data: attribute_domain(data, "Smiling")),
+        images=labelled_folder_images(lambda data: attribute_domain(data, "Smiling")),
     )
 )
 register_unpaired_task(
