@@ -51,21 +51,16 @@ class ImagePool(keras.layers.Layer):
                 aggregation="only_first_replica",
                 name="images",
             )
-            self.stored = self.add_weight(
-                shape=(),
-                initializer="zeros",
-                dtype="int32",
-                trainable=False,
-                aggregation="only_first_replica",
-                name="stored",
-            )
-            self.batches = self.add_weight(
-                shape=(),
-                initializer="zeros",
-                dtype="int32",
-                trainable=False,
-                aggregation="only_first_replica",
-                name="batches",
+            self.stored, self.batches = (
+                self.add_weight(
+                    shape=(),
+                    initializer="zeros",
+                    dtype="int32",
+                    trainable=False,
+                    aggregation="only_first_replica",
+                    name=name,
+                )
+                for name in ("stored", "batches")
             )
         self.built = True
 

@@ -3,7 +3,7 @@
 import keras
 from keras import layers, ops
 
-from pix2pix_tf.models.blocks import Dropout, conv_init, normalization
+from pix2pix_tf.models.blocks import Dropout, conv_init, normalization, upsample
 from pix2pix_tf.models.generators import check_image_size
 
 RESNET_BLOCKS = {"resnet6": 6, "resnet9": 9}
@@ -133,19 +133,7 @@ class ResnetGenerator(keras.Model):
             x = resnet_block(x, filters, f"res{i + 1}", norm, dropout, seed_i)  # (bs, H/2**d, ..)
         for i in range(depth):
             filters = base_filters * 2 ** (depth - i - 1)
-            norm_layer = normalization(norm, f"up{i + 1}_norm")
-            x = layers.Conv2DTranspose(
-                filters,
-                3,
-                strides=2,
-                padding="same",
-                kernel_initializer=conv_init(),
-                use_bias=norm_layer is None,
-                name=f"up{i + 1}_deconv",
-            )(x)  # (bs, H/2**(d-i-1), W/2**(d-i-1), filters)
-            if norm_layer is not None:
-                x = norm_layer(x)
-            x = layers.ReLU(name=f"up{i + 1}_relu")(x)
+            x = upsample(x, filters, f"up{i + 1}", size=3, norm=norm)  # (bs, H/2**(d-i-1), ..)
         x = ReflectionPadding2D(3, name="output_pad")(x)
         outputs = layers.Conv2D(
             output_channels,
