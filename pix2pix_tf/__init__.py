@@ -18,10 +18,13 @@ from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.prepare import prepare
 from pix2pix_tf.data.synthetic import SyntheticFaces
 from pix2pix_tf.models.blocks import downsample, set_inference_mode, upsample
+from pix2pix_tf.models.cyclegan import CycleGAN
 from pix2pix_tf.models.dcgan import DCGAN, DCGANDiscriminator, DCGANGenerator
 from pix2pix_tf.models.discriminators import PatchDiscriminator
 from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.image_pool import ImagePool
 from pix2pix_tf.models.pix2pix import Pix2Pix
+from pix2pix_tf.models.resnet_generator import ResnetGenerator
 from pix2pix_tf.models.schedules import ConstantThenLinearDecay, pix2pix_adam
 from pix2pix_tf.serving.export import export_generator, load_exported
 from pix2pix_tf.serving.runtimes import open_exported
@@ -41,11 +44,14 @@ __version__ = "0.1.0"
 __all__ = [
     "TASKS",
     "ConstantThenLinearDecay",
+    "CycleGAN",
     "DCGAN",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "ImagePool",
     "PatchDiscriminator",
     "Pix2Pix",
+    "ResnetGenerator",
     "SyntheticFaces",
     "Task",
     "TrainConfig",

@@ -7,6 +7,7 @@ at once, so splitting it into a package waits for a quiet moment between merges.
 Examples::
 
     pix2pix-tf train --task mugshot --data synthetic --out runs/mugshot --steps 2000
+    pix2pix-tf train --model cyclegan --task age --data ~/utkface --out runs/age
     pix2pix-tf evaluate runs/mugshot
     pix2pix-tf export runs/mugshot --out exported/mugshot --format openvino onnx --int8
     pix2pix-tf predict exported/mugshot photo1.jpg photo2.png --out predictions/
@@ -51,13 +52,15 @@ _RECIPE_OPTIONS = {
     "changed_weight": "changed_weight",
     "feature_matching_weight": "feature_matching_weight",
     "mask_weight": "mask_weight",
+    "generator": "generator",
 }
 
 
 def _add_train(commands):
     from pix2pix_tf.models.generators import OUTPUT_MODES
-    from pix2pix_tf.tasks import TASKS
+    from pix2pix_tf.tasks import TASKS, UNPAIRED_TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
+    from pix2pix_tf.training.config import GENERATORS, MODELS
     from pix2pix_tf.training.distribute import STRATEGIES
     from pix2pix_tf.training.precision import JIT_COMPILE
 
@@ -69,8 +72,14 @@ def _add_train(commands):
         "Options left out take the task's recipe where it has one (e.g. occlusion), else "
         "the paper's values.",
     )
-    tasks = "; ".join(f"{t.name}: {t.description}" for t in TASKS.values())
-    p.add_argument("--task", default=defaults.task, choices=sorted(TASKS), help=tasks)
+    every_task = {**TASKS, **UNPAIRED_TASKS}
+    tasks = "; ".join(f"{t.name}: {t.description}" for t in every_task.values())
+    p.add_argument("--task", default=defaults.task, choices=sorted(every_task), help=tasks)
+    p.add_argument("--model", default=defaults.model, choices=MODELS, help="cyclegan: unpaired")
+    p.add_argument("--generator", choices=GENERATORS, help="U-Net, or ResNet with 6 or 9 blocks")
+    p.add_argument("--cycle-weight", type=float, default=defaults.cycle_weight, help="cyclegan")
+    p.add_argument("--identity-weight", type=float, default=defaults.identity_weight)
+    p.add_argument("--pool-size", type=int, default=defaults.pool_size, help="cyclegan")
     p.add_argument("--data", default=defaults.data, help="'synthetic' (built in) or a folder")
     p.add_argument("--out", required=True, type=Path, help="run directory")
     p.add_argument(
@@ -204,6 +213,11 @@ def _train_config(args):
         feature_matching_weight=args.feature_matching_weight,
         mask_weight=args.mask_weight,
         max_minutes=args.max_minutes,
+        model=args.model,
+        generator=args.generator,
+        cycle_weight=args.cycle_weight,
+        identity_weight=args.identity_weight,
+        pool_size=args.pool_size,
     )
     given = {
         k: v for k, v in settings.items() if k not in _RECIPE_OPTIONS.values() or v is not None
@@ -291,12 +305,17 @@ def _export(args):
     from pix2pix_tf.serving.export import METADATA_FILE, export_generator, read_metadata
     from pix2pix_tf.training import load_trained
     from pix2pix_tf.training.run import sized_pairs
+    from pix2pix_tf.training.unpaired import export_run
 
     formats = set(args.formats) | ({"tflite"} if args.tflite else set())
     if args.int8 and "openvino" not in formats:
         formats.add("openvino")  # int8 is a quantized copy of the OpenVINO IR
     config, model = load_trained(args.run_dir)
     mode = args.inference_mode or config.inference_mode
+    if config.model == "cyclegan":
+        export_run(model, config, args.out)
+        print(f"SavedModel written to {args.out} (signatures: a_to_b, b_to_a, and _uint8).")
+        return
     calibration = None
     if args.int8:
         calibration = [a for a, _ in sized_pairs(config, "train", args.calibration_images)]
@@ -335,14 +354,17 @@ def _add_predict(commands):
         "--runtime", default="auto", choices=RUNTIMES, help="auto: the fastest installed"
     )
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="int8: OpenVINO")
+    p.add_argument("--direction", default="AtoB", choices=("AtoB", "BtoA"), help="of a CycleGAN")
     p.set_defaults(run=_predict)
 
 
 def _predict(args):
     from pix2pix_tf.serving.predict import predict_files
 
+    endpoint = "serve_uint8" if args.direction == "AtoB" else "b_to_a_uint8"
     written = predict_files(
-        args.saved_model, args.images, args.out, runtime=args.runtime, precision=args.precision
+        args.saved_model, args.images, args.out, runtime=args.runtime, precision=args.precision,
+        endpoint=endpoint,
     )
     for image, path in zip(args.images, written):
         if path.stem != image.stem:

@@ -21,8 +21,8 @@ def _cells(notebook):
     return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
 
 
-def test_there_are_six_walkthroughs():
-    assert len(SOURCES) == 6, [p.name for p in SOURCES]
+def test_there_are_seven_walkthroughs():
+    assert len(SOURCES) == 7, [p.name for p in SOURCES]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)

@@ -25,7 +25,8 @@ class PatchDiscriminator(keras.Model):
 
     Args:
         image_size: (height, width), or None for any size.
-        input_channels: channels of the condition image.
+        input_channels: channels of the condition image; 0 makes the discriminator
+            unconditional (CycleGAN's): it takes the image alone.
         target_channels: channels of the real or generated image.
         base_filters: filters of the first layer.
         n_layers: stride-2 layers; 0 gives the PixelGAN (1x1 patches).
@@ -53,16 +54,20 @@ class PatchDiscriminator(keras.Model):
         if n_layers < 0:
             raise ValueError(f"n_layers must be 0 (PixelGAN) or more, got {n_layers}.")
         height, width = check_image_size(image_size, n_layers)
-        condition = keras.Input((height, width, input_channels), name="input_image")
         image = keras.Input((height, width, target_channels), name="target_image")
-        x = layers.Concatenate(name="condition_and_image")([condition, image])
+        if input_channels:
+            condition = keras.Input((height, width, input_channels), name="input_image")
+            x = layers.Concatenate(name="condition_and_image")([condition, image])
+        else:
+            x = image
 
         if n_layers == 0:
             x = self._pixel_layers(x, base_filters, norm, slope)
         else:
             x = self._patch_layers(x, base_filters, n_layers, norm, slope)
         logits = layers.Activation("linear", dtype="float32", name="logits")(x)
-        super().__init__(inputs=[condition, image], outputs=logits, **kwargs)
+        inputs = [condition, image] if input_channels else image
+        super().__init__(inputs=inputs, outputs=logits, **kwargs)
         self.image_size = None if image_size is None else (height, width)
         self.input_channels = input_channels
         self.target_channels = target_channels

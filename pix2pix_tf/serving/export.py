@@ -13,7 +13,6 @@ import tensorflow as tf
 
 from pix2pix_tf import atomic
 from pix2pix_tf.models.blocks import set_inference_mode
-from pix2pix_tf.models.generators import UNetGenerator
 
 METADATA_FILE = "pix2pix_tf.json"
 FLOAT_ENDPOINT = "serve"
@@ -34,7 +33,7 @@ def any_size_generator(generator):
     training_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float32")
     try:
-        flexible = UNetGenerator.from_config(config)
+        flexible = type(generator).from_config(config)
     finally:
         keras.config.set_dtype_policy(training_policy)
     flexible.set_weights(generator.get_weights())
@@ -79,6 +78,30 @@ def check_export_target(path):
     atomic.check_replaceable(path, METADATA_FILE, "an export of pix2pix_tf", "the SavedModel")
 
 
+def serving_functions(generator, inference_mode="standard"):
+    """(any-size float32 copy, float function, uint8 function) of ``generator``.
+
+    The functions take (batch, height, width, channels) images of any size,
+    mirror-pad them to the network's multiple and crop the output back.
+    """
+    flexible = any_size_generator(generator)
+    set_inference_mode(flexible, inference_mode)
+    multiple = 2**flexible.depth
+
+    def serve(images):
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        padded, (top, left) = pad_to_multiple(images, multiple)
+        generated = flexible(padded, training=False)
+        return generated[:, top : top + height, left : left + width, :]
+
+    def serve_uint8(images):
+        images = tf.cast(images, tf.float32) / 127.5 - 1.0
+        generated = serve(images)
+        return tf.cast(tf.round((tf.clip_by_value(generated, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
+
+    return flexible, serve, serve_uint8
+
+
 def export_generator(
     generator,
     path,
@@ -98,7 +121,8 @@ def export_generator(
         ``serve_uint8``: uint8 images in [0, 255] -> uint8 images.
 
     Args:
-        generator: a `UNetGenerator` (or a `Pix2Pix`, whose generator is taken).
+        generator: a `UNetGenerator` or `ResnetGenerator` (or a `Pix2Pix`, whose
+            generator is taken).
         path: output directory: new, empty, or an earlier export, which is
             replaced atomically (any other folder is refused, see `check_export_target`).
         inference_mode: "standard" (moving averages, no dropout) or "paper"
@@ -141,21 +165,9 @@ def export_generator(
             f"({generator.output_channels + 1}), but the generator takes "
             f"{generator.input_channels}."
         )
-    flexible = any_size_generator(generator)
-    set_inference_mode(flexible, inference_mode)
+    flexible, serve, serve_uint8 = serving_functions(generator, inference_mode)
     multiple = 2**flexible.depth
     channels = flexible.input_channels
-
-    def serve(images):
-        height, width = tf.shape(images)[1], tf.shape(images)[2]
-        padded, (top, left) = pad_to_multiple(images, multiple)
-        generated = flexible(padded, training=False)
-        return generated[:, top : top + height, left : left + width, :]
-
-    def serve_uint8(images):
-        images = tf.cast(images, tf.float32) / 127.5 - 1.0
-        generated = serve(images)
-        return tf.cast(tf.round((tf.clip_by_value(generated, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
 
     archive = keras.export.ExportArchive()
     archive.track(flexible)

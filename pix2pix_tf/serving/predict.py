@@ -9,6 +9,7 @@ import numpy as np
 from pix2pix_tf import atomic
 from pix2pix_tf.data.file_names import unique_names
 from pix2pix_tf.data.image_headers import MAX_PIXELS, BadImageError, image_info
+from pix2pix_tf.serving.export import UINT8_ENDPOINT, load_exported, read_metadata
 from pix2pix_tf.serving.runtimes import open_exported
 
 
@@ -71,7 +72,9 @@ def output_paths(images, out_dir):
     return targets
 
 
-def predict_files(exported, images, out_dir, runtime="auto", precision="fp32"):
+def predict_files(
+    exported, images, out_dir, runtime="auto", precision="fp32", endpoint=UINT8_ENDPOINT
+):
     """Translates each image file with an exported generator; returns the written paths.
 
     Everything is checked before the first output is written: the output
@@ -84,17 +87,29 @@ def predict_files(exported, images, out_dir, runtime="auto", precision="fp32"):
         out_dir: folder of the PNG outputs.
         runtime, precision: as for `runtimes.open_exported` ("auto": the
             fastest runtime installed that the folder has a model for).
+        endpoint: the uint8 signature; another than ``serve_uint8`` (``b_to_a_uint8``
+            of an exported CycleGAN) runs the SavedModel with TensorFlow.
     """
     atomic.check_output_folder(out_dir, "the predictions")
     targets = output_paths(images, out_dir)
-    runner = open_exported(exported, runtime, precision)
-    if runner.mask_input:
-        raise ValueError(
-            f"{exported} takes a mask beside each photo; paint it in `pix2pix-tf serve "
-            f"{exported}` or call the runner with the mask as the last channel."
-        )
-    arrays = [read_image(p, runner.input_channels) for p in images]  # fail before writing
+    if endpoint != UINT8_ENDPOINT:
+        served = load_exported(exported)
+        if not hasattr(served, endpoint):
+            raise ValueError(
+                f"{exported} has no {endpoint!r} signature; was it exported by CycleGAN?"
+            )
+        channels = read_metadata(exported).get("generator", {}).get("input_channels", 3)
+        translate = lambda batch: getattr(served, endpoint)(batch).numpy()  # noqa: E731
+    else:
+        runner = open_exported(exported, runtime, precision)
+        if runner.mask_input:
+            raise ValueError(
+                f"{exported} takes a mask beside each photo; paint it in `pix2pix-tf serve "
+                f"{exported}` or call the runner with the mask as the last channel."
+            )
+        channels, translate = runner.input_channels, runner.serve_uint8
+    arrays = [read_image(p, channels) for p in images]  # fail before writing
     for target, image in zip(targets, arrays):
-        output = runner.serve_uint8(image[None])[0]
+        output = translate(image[None])[0]
         write_image(target, np.ascontiguousarray(output))
     return targets

@@ -6,13 +6,33 @@ from pathlib import Path
 
 from pix2pix_tf.data.photos import SYNTHETIC
 from pix2pix_tf.models.generators import check_image_size
-from pix2pix_tf.tasks import get_task
+from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
 from pix2pix_tf.training.distribute import STRATEGIES
 from pix2pix_tf.training.precision import JIT_COMPILE, PRECISIONS, resolve_precision
 
 # Settings that may change between runs in one directory: training longer is resuming.
 # How the steps run (devices, XLA) is not part of what the run computes either.
 RESUMABLE_CHANGES = ("steps", "epochs", "max_minutes", "strategy", "jit_compile")
+
+
+MODELS = ("pix2pix", "cyclegan")
+GENERATORS = ("unet", "resnet6", "resnet9")
+
+
+def task_of(model, task):
+    """The `Task` (pix2pix) or `UnpairedTask` (cyclegan) called ``task``."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}.")
+    if model == "cyclegan":
+        return get_unpaired_task(task)
+    try:
+        return get_task(task)
+    except ValueError:
+        if task not in UNPAIRED_TASKS:
+            raise
+        raise ValueError(
+            f"Task {task!r} has no pairs: train it with model='cyclegan' (--model cyclegan)."
+        ) from None
 
 
 def auto_depth(image_size, max_depth=8):
@@ -72,6 +92,12 @@ class TrainConfig:
             (see `Pix2Pix`).
         max_minutes: stop training after this many minutes of wall time (then
             checkpoint, evaluate and export as after the last epoch); None: no limit.
+        model: "pix2pix" (paired tasks) or "cyclegan" (unpaired tasks, see
+            `pix2pix_tf.tasks.unpaired`).
+        generator: "unet", or "resnet6" / "resnet9" (`ResnetGenerator`, 6 or 9 blocks).
+        cycle_weight: CycleGAN's lambda of the cycle-consistency L1.
+        identity_weight: CycleGAN's identity L1 weight, relative to ``cycle_weight``.
+        pool_size: past fakes CycleGAN's discriminators see (`ImagePool`).
     """
 
     task: str = "mugshot"
@@ -104,10 +130,24 @@ class TrainConfig:
     feature_matching_weight: float = 0.0
     mask_weight: float = 0.0
     max_minutes: float | None = None
+    model: str = "pix2pix"
+    generator: str = "unet"
+    cycle_weight: float = 10.0
+    identity_weight: float = 0.5
+    pool_size: int = 50
 
     def __post_init__(self):
         object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
-        get_task(self.task)
+        task_of(self.model, self.task)
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {GENERATORS}, got {self.generator!r}.")
+        if self.generator != "unet" and self.output_mode != "direct":
+            raise ValueError(
+                f"output_mode {self.output_mode!r} needs the U-Net generator; use "
+                "output_mode='direct' with a ResNet generator."
+            )
+        if min(self.cycle_weight, self.identity_weight, self.pool_size) < 0:
+            raise ValueError("cycle_weight, identity_weight and pool_size must be >= 0.")
         for name in ("base_filters", "disc_filters"):
             value = getattr(self, name)
             if value is not None and (int(value) != value or value < 1):
@@ -141,7 +181,7 @@ class TrainConfig:
                 "(--output-mode composite) or mask_weight=0."
             )
         # Here, not when the model is built: a size that cannot work fails before any work.
-        check_image_size(self.image_size, self.unet_depth)
+        check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)
 
     @property
     def dtype_policy(self):
@@ -166,7 +206,7 @@ class TrainConfig:
             >>> TrainConfig.for_task("occlusion", data="photos/").output_mode
             'composite'
         """
-        task = get_task(task)
+        task = task_of(settings.get("model", "pix2pix"), task)
         return cls(**{**task.train_defaults, **settings, "task": task.name})
 
     @classmethod

@@ -29,12 +29,12 @@ from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.sources import check_side_by_side
 from pix2pix_tf.evaluation import plots
 from pix2pix_tf.models.discriminators import PatchDiscriminator
-from pix2pix_tf.models.generators import UNetGenerator
 from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.models.schedules import pix2pix_adam
 from pix2pix_tf.serving.export import export_generator
 from pix2pix_tf.tasks import get_task
 from pix2pix_tf.tasks.pairs import task_pairs
+from pix2pix_tf.training import unpaired
 from pix2pix_tf.training.callbacks import (
     LossCurvePlot,
     SampleGrid,
@@ -54,21 +54,12 @@ from pix2pix_tf.training.precision import resolve_jit_compile
 
 
 def build_model(config):
-    """The compiled `Pix2Pix` model that ``config`` describes."""
+    """The `Pix2Pix` (or `CycleGAN`) model that ``config`` describes."""
     keras.mixed_precision.set_global_policy(config.dtype_policy)
+    if config.model == "cyclegan":
+        return unpaired.build_cyclegan(config)
     task = get_task(config.task)
-    generator = UNetGenerator(
-        image_size=config.image_size,
-        input_channels=task.input_channels,
-        output_channels=task.target_channels,
-        depth=config.unet_depth,
-        base_filters=config.base_filters,
-        norm=config.norm,
-        dropout=config.dropout,
-        seed=config.seed,
-        output_mode=config.output_mode,
-        name="generator",
-    )
+    generator = unpaired.build_generator(config, task.input_channels, task.target_channels)
     discriminator = PatchDiscriminator(
         image_size=config.image_size,
         input_channels=task.input_channels,
@@ -131,6 +122,8 @@ def sized_pairs(config, split, count):
 
 def split_dataset(config, split, training=False):
     """Batched float pairs of one split, and its number of pairs."""
+    if config.model == "cyclegan":
+        return unpaired.unpaired_dataset(config, split, training)
     task = get_task(config.task)
     if (
         task.paired
@@ -316,14 +309,19 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     )
     if chief:
         atomic.write_json(run_dir / "metrics.json", metrics)
-        export_generator(
-            model.generator, run_dir / "saved_model", inference_mode=config.inference_mode
-        )
+        if config.model == "cyclegan":
+            unpaired.export_run(model, config, run_dir / "saved_model")
+        else:
+            export_generator(
+                model.generator, run_dir / "saved_model", inference_mode=config.inference_mode
+            )
     return model, metrics
 
 
 def evaluate(model, config, data=None, split="test", grid_path=None):
     """SSIM, PSNR and L1 of ``model`` on a split, with the input-as-output baseline.
+
+    A CycleGAN run is scored by `unpaired.evaluate_cyclegan` instead.
 
     Args:
         model: a trained `Pix2Pix`.
@@ -335,6 +333,8 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
     Returns:
         Dict with the split's size and mean metrics.
     """
+    if config.model == "cyclegan":
+        return unpaired.evaluate_cyclegan(model, config, data, split, grid_path)
     if data is not None:
         config = dataclasses.replace(config, data=str(data))
     dataset, count = split_dataset(config, split)
