@@ -326,6 +326,8 @@ def _export(args):
         formats=formats,
         calibration=calibration,
         static_shape=args.static_shape,
+        # `train --mask-input` (issue 13, its training side is merged on its own branch).
+        mask_input=getattr(config, "mask_input", False),
     )
     metadata = read_metadata(args.out)
     if args.int8:
@@ -355,6 +357,14 @@ def _add_predict(commands):
     )
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="int8: OpenVINO")
     p.add_argument("--direction", default="AtoB", choices=("AtoB", "BtoA"), help="of a CycleGAN")
+    p.add_argument(
+        "--mask",
+        type=Path,
+        metavar="FILE|DIR",
+        help="for a model that fills in a mask: the mask of the one image, or a folder of "
+        "masks named like the images (photo.jpg <- DIR/photo.png); white (any channel "
+        "> 127) where to fill, the image's size",
+    )
     p.set_defaults(run=_predict)
 
 
@@ -364,7 +374,7 @@ def _predict(args):
     endpoint = "serve_uint8" if args.direction == "AtoB" else "b_to_a_uint8"
     written = predict_files(
         args.saved_model, args.images, args.out, runtime=args.runtime, precision=args.precision,
-        endpoint=endpoint,
+        endpoint=endpoint, masks=args.mask,
     )
     for image, path in zip(args.images, written):
         if path.stem != image.stem:

@@ -17,6 +17,9 @@ from pix2pix_tf.models.blocks import set_inference_mode
 METADATA_FILE = "pix2pix_tf.json"
 FLOAT_ENDPOINT = "serve"
 UINT8_ENDPOINT = "serve_uint8"
+# A mask-input generator's photo and mask as two arguments (`export_generator(mask_input=True)`).
+MASKED_FLOAT_ENDPOINT = "serve_masked"
+MASKED_UINT8_ENDPOINT = "serve_masked_uint8"
 # What `--format` may name; the SavedModel is always written: the others are
 # converted from it, and it stays the reference their outputs are checked against.
 FORMATS = ("savedmodel", "openvino", "onnx", "tflite")
@@ -102,6 +105,36 @@ def serving_functions(generator, inference_mode="standard"):
     return flexible, serve, serve_uint8
 
 
+def masked_functions(serve, serve_uint8):
+    """(float function, uint8 function) taking a photo and its mask as two arguments.
+
+    They concatenate the mask, as the generator's last input channel, to the
+    photo and call ``serve`` / ``serve_uint8``: ``serve_masked(images, masks)``
+    is ``serve`` of the concatenation with 1 where ``masks > 0.5`` and -1
+    elsewhere; ``serve_masked_uint8(images, masks)`` is ``serve_uint8`` of it
+    with 255 where ``masks > 127`` and 0 elsewhere. The masks' batch, height and
+    width must be the images'.
+    """
+
+    def with_mask(images, masks, threshold, fill, keep):
+        tf.debugging.assert_equal(
+            tf.shape(masks)[:3],
+            tf.shape(images)[:3],
+            message="the masks must have the images' batch, height and width",
+        )
+        channel = tf.where(masks > threshold, fill, keep)
+        return tf.concat([images, tf.cast(channel, images.dtype)], axis=-1)
+
+    def serve_masked(images, masks):
+        # Thresholded: the generator learnt hard masks (1 fill, -1 keep), as uint8 gives.
+        return serve(with_mask(images, masks, 0.5, 1.0, -1.0))
+
+    def serve_masked_uint8(images, masks):
+        return serve_uint8(with_mask(images, masks, 127, 255, 0))
+
+    return serve_masked, serve_masked_uint8
+
+
 def export_generator(
     generator,
     path,
@@ -112,13 +145,19 @@ def export_generator(
     static_shape=None,
     mask_input=False,
 ):
-    """Writes ``generator`` as a SavedModel with two any-size signatures, and other formats.
+    """Writes ``generator`` as a SavedModel with any-size signatures, and other formats.
 
     Signatures:
         ``serve``: float32 images in [-1, 1], (batch, height, width, in_channels)
             -> float32 in [-1, 1], (batch, height, width, out_channels). Also the
             ``serving_default``.
         ``serve_uint8``: uint8 images in [0, 255] -> uint8 images.
+        With ``mask_input``, also (`masked_functions`):
+        ``serve_masked(images, masks)``: float32 photos in [-1, 1], (batch,
+            height, width, out_channels), and float32 masks (batch, height,
+            width, 1) in [0, 1], 1 where to fill (> 0.5 counts as 1).
+        ``serve_masked_uint8(images, masks)``: uint8 photos, and uint8 masks
+            (batch, height, width, 1), 255 where to fill (> 127 counts as 255).
 
     Args:
         generator: a `UNetGenerator` or `ResnetGenerator` (or a `Pix2Pix`, whose
@@ -137,9 +176,14 @@ def export_generator(
             int8 IR ``openvino/model_int8.xml`` calibrated on them.
         static_shape: (batch, height, width) to fix the OpenVINO IR's shape;
             None (default) keeps it dynamic.
-        mask_input: the generator's last input channel is a mask (255 where to
-            paint, 0 elsewhere) after the photo's channels; recorded in the
-            metadata, so that `pix2pix-tf serve` lets the user paint it.
+        mask_input: the generator's last input channel is a mask (uint8: 255
+            where to fill, 0 elsewhere; float: 1 and -1) after the photo's
+            channels: ``serve`` and ``serve_uint8`` take the concatenation, and
+            the two masked signatures the photo and the mask apart. Recorded in
+            the metadata, so that `pix2pix-tf serve` lets the user paint it and
+            `pix2pix-tf predict --mask` reads it from files. The other formats
+            hold the ``serve`` graph: they take the concatenation
+            (`runtimes` runners take the mask apart too).
 
     Returns:
         The path of the SavedModel directory.
@@ -148,6 +192,8 @@ def export_generator(
         >>> export_generator(model.generator, "export/")
         >>> served = tf.saved_model.load("export/")
         >>> out = served.serve_uint8(tf.zeros((1, 200, 180, 3), tf.uint8))
+        >>> export_generator(inpainter, "inpaint/", mask_input=True)  # 4 input channels
+        >>> filled = tf.saved_model.load("inpaint/").serve_masked_uint8(photos, masks)
     """
     path = Path(path)
     check_export_target(path)
@@ -177,16 +223,35 @@ def export_generator(
     archive.add_endpoint(
         UINT8_ENDPOINT, serve_uint8, [tf.TensorSpec((None, None, None, channels), tf.uint8)]
     )
+    signatures = {
+        FLOAT_ENDPOINT: "float32 in [-1, 1] -> float32 in [-1, 1], any height and width",
+        UINT8_ENDPOINT: "uint8 in [0, 255] -> uint8, any height and width",
+    }
+    if mask_input:
+        serve_masked, serve_masked_uint8 = masked_functions(serve, serve_uint8)
+        for name, function, dtype in (
+            (MASKED_FLOAT_ENDPOINT, serve_masked, tf.float32),
+            (MASKED_UINT8_ENDPOINT, serve_masked_uint8, tf.uint8),
+        ):
+            photos = tf.TensorSpec((None, None, None, channels - 1), dtype, name="images")
+            masks = tf.TensorSpec((None, None, None, 1), dtype, name="masks")
+            archive.add_endpoint(name, function, [photos, masks])
+        signatures[FLOAT_ENDPOINT] += "; the last input channel is the mask: 1 fill, -1 keep"
+        signatures[UINT8_ENDPOINT] += "; the last input channel is the mask: 255 fill, 0 keep"
+        signatures[MASKED_FLOAT_ENDPOINT] = (
+            "(images float32 in [-1, 1], masks float32 (batch, h, w, 1) in [0, 1], "
+            "> 0.5 fill) -> float32 in [-1, 1]"
+        )
+        signatures[MASKED_UINT8_ENDPOINT] = (
+            "(images uint8, masks uint8 (batch, h, w, 1), > 127 fill) -> uint8"
+        )
     metadata = {
         "format": "pix2pix_tf generator",
         "generator": generator.get_config(),
         "inference_mode": inference_mode,
         "size_multiple": multiple,
         "mask_input": bool(mask_input),
-        "signatures": {
-            FLOAT_ENDPOINT: "float32 in [-1, 1] -> float32 in [-1, 1], any height and width",
-            UINT8_ENDPOINT: "uint8 in [0, 255] -> uint8, any height and width",
-        },
+        "signatures": signatures,
     }
     with atomic.directory(path) as tmp:
         archive.write_out(str(tmp), verbose=False)

@@ -6,7 +6,9 @@ picks one: the runtime named, or the first of `PREFERENCE` that is installed
 and has its file in the folder. Every runner has the SavedModel's two calls,
 ``serve`` (float32 in [-1, 1]) and ``serve_uint8``, for any batch, height and
 width; formats that hold only the float graph get the uint8 scaling in NumPy,
-the same arithmetic as the SavedModel's.
+the same arithmetic as the SavedModel's. A mask-input export (whose every
+format takes the mask as the last input channel) is called with the photos and
+their masks apart, ``serve_uint8(photos, masks)``, or with the concatenation.
 """
 
 import importlib.util
@@ -29,7 +31,7 @@ STATIC_SHAPES_KEPT = 4
 
 
 class Runner:
-    """An exported generator behind one runtime; subclasses implement ``serve``."""
+    """An exported generator behind one runtime; subclasses implement ``_serve``."""
 
     runtime = "?"
 
@@ -46,13 +48,75 @@ class Runner:
     def name(self):
         return f"{self.runtime} {self.precision}"
 
-    def serve(self, images):
-        """float32 (batch, h, w, in_channels) in [-1, 1] -> float32 in [-1, 1]."""
+    def serve(self, images, masks=None):
+        """float32 (batch, h, w, in_channels) in [-1, 1] -> float32 in [-1, 1].
+
+        A mask-input model takes the photos (batch, h, w, in_channels - 1) and
+        ``masks`` (batch, h, w, 1) in [0, 1], 1 (> 0.5, or True) where to
+        fill; or the photos with the mask as their last channel (1 fill, -1 keep).
+        """
+        return self._serve(self.model_input(images, masks, np.float32))
+
+    def serve_uint8(self, images, masks=None):
+        """uint8 (batch, h, w, in_channels) -> uint8 (batch, h, w, out_channels).
+
+        A mask-input model takes the photos and uint8 ``masks`` (batch, h, w, 1),
+        255 (> 127, or True) where to fill; or the photos with the mask as their
+        last channel (255 fill, 0 keep).
+        """
+        return self._serve_uint8(self.model_input(images, masks, np.uint8))
+
+    def _serve(self, images):
+        """The model on its whole float32 input (photo and mask channels)."""
         raise NotImplementedError
 
-    def serve_uint8(self, images):
-        """uint8 (batch, h, w, in_channels) -> uint8 (batch, h, w, out_channels)."""
-        return to_uint8(self.serve(to_float(images)))
+    def _serve_uint8(self, images):
+        return to_uint8(self._serve(to_float(images)))
+
+    def model_input(self, images, masks, dtype):
+        """The model's input array: ``images``, with ``masks`` as the last channel if given.
+
+        Raises:
+            ValueError: a mask for a model that takes none, no mask for one that
+                needs it, or shapes and channels that do not fit (the message
+                says what was given and what the model takes).
+        """
+        images = np.asarray(images, dtype)
+        if images.ndim != 4:
+            raise ValueError(
+                f"images must be (batch, height, width, channels), got shape {images.shape}."
+            )
+        photo_channels = self.input_channels - int(self.mask_input)
+        if masks is None:
+            if self.mask_input and images.shape[-1] == photo_channels:
+                raise ValueError(
+                    f"{self.path} fills in a mask: pass masks (batch, height, width, 1) "
+                    "beside the photos, or the mask as their last channel."
+                )
+            if "generator" in self.metadata and images.shape[-1] != self.input_channels:
+                raise ValueError(
+                    f"{self.path} takes {self.input_channels} channels, got images of shape "
+                    f"{images.shape}."
+                )
+            return images
+        if not self.mask_input:
+            raise ValueError(f"{self.path} takes no mask (it was not exported with mask_input).")
+        masks = np.asarray(masks)
+        if masks.ndim == 3:
+            masks = masks[..., None]
+        if images.shape[-1] != photo_channels:
+            raise ValueError(
+                f"with masks, the images are the photos alone: {photo_channels} channels, "
+                f"got shape {images.shape}."
+            )
+        if masks.ndim != 4 or masks.shape[3] != 1 or masks.shape[:3] != images.shape[:3]:
+            raise ValueError(
+                f"masks must be (batch, height, width, 1) of the images' "
+                f"{tuple(images.shape[:3])}, got shape {masks.shape}."
+            )
+        fill = masks if masks.dtype == bool else masks > (127 if dtype == np.uint8 else 0.5)
+        channel = np.where(fill, 255, 0) if dtype == np.uint8 else np.where(fill, 1, -1)
+        return np.concatenate([images, channel.astype(dtype)], axis=-1)
 
 
 class TensorFlowRunner(Runner):
@@ -62,11 +126,11 @@ class TensorFlowRunner(Runner):
         super().__init__(path, precision)
         self.saved = load_exported(path)
 
-    def serve(self, images):
-        return self.saved.serve(np.asarray(images, np.float32)).numpy()
+    def _serve(self, images):
+        return self.saved.serve(images).numpy()
 
-    def serve_uint8(self, images):
-        return self.saved.serve_uint8(np.asarray(images, np.uint8)).numpy()
+    def _serve_uint8(self, images):
+        return self.saved.serve_uint8(images).numpy()
 
 
 class OpenVINORunner(Runner):
@@ -111,7 +175,7 @@ class OpenVINORunner(Runner):
             self.compiled[shape] = self.core.compile_model(model, "CPU", self.config)
         return self.compiled[shape]
 
-    def serve(self, images):
+    def _serve(self, images):
         images = np.ascontiguousarray(images, np.float32)
         compiled = self._compiled_for(images.shape)
         return compiled.create_infer_request().infer([images])[0].copy()
@@ -128,7 +192,7 @@ class ONNXRunner(Runner):
         )
         self.input_name = self.session.get_inputs()[0].name
 
-    def serve(self, images):
+    def _serve(self, images):
         feed = {self.input_name: np.ascontiguousarray(images, np.float32)}
         return self.session.run(None, feed)[0]
 
@@ -147,7 +211,7 @@ class TFLiteRunner(Runner):
         self.output = self.interpreter.get_output_details()[0]["index"]
         self.shape = None
 
-    def serve(self, images):
+    def _serve(self, images):
         images = np.ascontiguousarray(images, np.float32)
         if images.shape != self.shape:
             self.interpreter.resize_tensor_input(self.input, images.shape, strict=False)

@@ -20,6 +20,7 @@ before decoding it) and removed after the request; nothing else is written.
 
 import base64
 import binascii
+import functools
 import ipaddress
 import json
 import socket
@@ -34,7 +35,7 @@ import cv2
 import numpy as np
 
 from pix2pix_tf.data.image_headers import BadImageError, image_info
-from pix2pix_tf.serving.predict import read_image
+from pix2pix_tf.serving.predict import check_mask_size, read_image, read_mask
 
 MAX_REQUEST_BYTES = 16 * 2**20
 MAX_SIDE = 1024  # pixels of height and width: a 1024x1024 photo takes seconds on 2 cores
@@ -127,7 +128,8 @@ class PredictionServer(ThreadingHTTPServer):
             "max_side": self.max_side,
         }
 
-    def _read_upload(self, data, channels, what):
+    def _read_upload(self, data, read, what):
+        """``read(file, max_pixels=, name=)`` of the uploaded bytes, after a header check."""
         with tempfile.NamedTemporaryFile(dir=self.uploads.name, suffix=".upload") as file:
             file.write(data)
             file.flush()
@@ -142,7 +144,7 @@ class PredictionServer(ThreadingHTTPServer):
                     f"most {self.max_side} on each side (--max-side). Resize it first.",
                 )
             try:
-                return read_image(file.name, channels, max_pixels=self.max_side**2, name=what)
+                return read(file.name, max_pixels=self.max_side**2, name=what)
             except (ValueError, FileNotFoundError) as error:
                 raise RequestError(HTTPStatus.BAD_REQUEST, str(error)) from None
 
@@ -150,28 +152,26 @@ class PredictionServer(ThreadingHTTPServer):
         """uint8 output and the count of painted mask pixels, for one uploaded photo."""
         runner = self.runner
         photo_channels = runner.input_channels - (1 if runner.mask_input else 0)
-        image = self._read_upload(image_bytes, photo_channels, "the image")
-        painted = 0
+        image = self._read_upload(
+            image_bytes, functools.partial(read_image, channels=photo_channels), "the image"
+        )
+        masks = None
         if runner.mask_input:
-            mask = np.zeros(image.shape[:2] + (1,), np.uint8)
+            mask = np.zeros(image.shape[:2] + (1,), np.uint8)  # no mask: nothing to fill
             if mask_bytes is not None:
-                drawn = self._read_upload(mask_bytes, 1, "the mask")
-                if drawn.shape[:2] != image.shape[:2]:
-                    raise RequestError(
-                        HTTPStatus.BAD_REQUEST,
-                        f"the mask is {drawn.shape[1]}x{drawn.shape[0]} pixels, the image "
-                        f"{image.shape[1]}x{image.shape[0]}: they must be the same size.",
-                    )
-                mask = np.where(drawn > 127, 255, 0).astype(np.uint8)
-                painted = int(np.count_nonzero(mask))
-            image = np.concatenate([image, mask], axis=-1)
+                mask = self._read_upload(mask_bytes, read_mask, "the mask")
+                try:
+                    check_mask_size(mask, image)
+                except ValueError as error:
+                    raise RequestError(HTTPStatus.BAD_REQUEST, str(error)) from None
+            masks = mask[None]
         elif mask_bytes is not None:
             raise RequestError(
                 HTTPStatus.BAD_REQUEST, "this model takes no mask; send the image alone."
             )
         with self.lock:
-            output = runner.serve_uint8(image[None])[0]
-        return output, painted
+            output = runner.serve_uint8(image[None], masks)[0]
+        return output, 0 if masks is None else int(np.count_nonzero(masks))
 
 
 class Handler(BaseHTTPRequestHandler):
