@@ -13,6 +13,12 @@ packages are the layers, each importing only those below it:
     atomic.py    crash-safe writes, used by every layer
 """
 
+# First, before anything imports TensorFlow: its C++ start-up lines are hidden
+# unless the user set TF_CPP_MIN_LOG_LEVEL or ran `pix2pix-tf --verbose`.
+from pix2pix_tf import tf_logs
+
+tf_logs.quiet_start()
+
 from pix2pix_tf.data.faces import cut_face
 from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.prepare import prepare

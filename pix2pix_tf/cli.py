@@ -18,12 +18,8 @@ Examples::
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-
-# Quiet TensorFlow's start-up chatter unless the user asked for it.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _image_size(values):
@@ -534,6 +530,13 @@ def _download(args):
 def parser():
     p = argparse.ArgumentParser(
         prog="pix2pix-tf", description="Image-to-image translation of faces with pix2pix."
+    )
+    # Read before TensorFlow is imported, by pix2pix_tf.tf_logs; here for --help and parsing.
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's start-up lines (CUDA probing, oneDNN notices), hidden by "
+        "default; put it before the command: pix2pix-tf --verbose train ...",
     )
     commands = p.add_subparsers(dest="command", required=True)
     _add_train(commands)

@@ -13,6 +13,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "release_0_1_0"
 # models and data share a rank: neither needs the other.
 RANKS = {
     "atomic": 0,
+    "tf_logs": 0,
     "models": 1,
     "data": 1,
     "tasks": 2,
