@@ -137,7 +137,7 @@ print(f"U-Net depth {config.unet_depth}, run directory {OUT.resolve()}")
 # one callback of our own: a GIF of the same validation faces after every epoch.
 
 # %%
-val_inputs, _ = next(iter(split_dataset(config, "val")[0]))
+val_inputs, _ = next(iter(split_dataset(config, "val", cache=False)[0]))
 progress = SampleGif(val_inputs[:4], OUT / "progress.gif", title="generated profiles", columns=4)
 model, metrics = train(config, OUT, verbose=0 if SMOKE else 2, extra_callbacks=[progress])
 print(f"trained {metrics['steps']} steps in {metrics['train_seconds_this_session']:.0f} s")

@@ -119,7 +119,7 @@ for task in TASKS:
 # %%
 columns, titles = [], []
 for task in TASKS:
-    inputs, targets = next(iter(split_dataset(runs[task], "test")[0]))
+    inputs, targets = next(iter(split_dataset(runs[task], "test", cache=False)[0]))
     if task != "autoencoder":
         columns.append(inputs)
         titles.append(f"{task} input")

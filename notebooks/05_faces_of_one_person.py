@@ -275,7 +275,7 @@ photos_seen = np.stack(
 average_face = photos_seen.astype(np.float32).mean(axis=0) / 127.5 - 1.0
 columns, titles = [], []
 for task, (config, model) in runs.items():
-    inputs, targets = next(iter(split_dataset(config, "test")[0]))
+    inputs, targets = next(iter(split_dataset(config, "test", cache=False)[0]))
     columns += [inputs, model(inputs, training=False)]
     titles += [f"{task}: input", f"{task}: output"]
 columns.append(np.repeat(average_face[None], len(inputs), axis=0))

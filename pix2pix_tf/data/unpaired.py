@@ -192,13 +192,16 @@ def halves(dataset, count):
     return even, odd.apply(tf.data.experimental.assert_cardinality(count // 2))
 
 
-def _domain_stream(images, image_size, training, jitter, flip, seed, shuffle_buffer):
+def _domain_stream(images, image_size, training, jitter, flip, seed, shuffle_buffer, cache):
     scale = PIX2PIX_JITTER_SCALE if training and jitter else 1.0
     working = (round(image_size[0] * scale), round(image_size[1] * scale))
     count = int(images.cardinality())
     ds = images.map(lambda im: resize(im, working), num_parallel_calls=tf.data.AUTOTUNE)
     channels = images.element_spec.shape[-1] or 3
-    if 0 <= count and count * working[0] * working[1] * channels <= CACHE_BUDGET:
+    fits = 0 <= count and count * working[0] * working[1] * channels <= CACHE_BUDGET
+    if cache not in ("auto", True, False):
+        raise ValueError(f'cache must be "auto", True or False, got {cache!r}.')
+    if cache is True or (cache == "auto" and fits):
         ds = ds.cache()
     if not training:
         return ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
@@ -222,6 +225,7 @@ def unpaired_batches(
     flip=True,
     seed=0,
     shuffle_buffer=400,
+    cache="auto",
 ):
     """Float (a, b) batches in [-1, 1] of two unrelated streams of images.
 
@@ -240,12 +244,18 @@ def unpaired_batches(
         flip: in training, mirror left-right with probability 0.5.
         seed: seed of the shuffles and the augmentation.
         shuffle_buffer: size of each domain's shuffle buffer.
+        cache: "auto" keeps each domain's resized uint8 images in memory when
+            they fit in `CACHE_BUDGET`; True always, False never (for a stream
+            read only in part: a cache not read to its end is thrown away, with
+            a warning).
 
     Returns:
         `tf.data.Dataset` of (a, b) float32 batches (B, height, width, C).
     """
     streams = [
-        _domain_stream(images, tuple(image_size), training, jitter, flip, seed + i, shuffle_buffer)
+        _domain_stream(
+            images, tuple(image_size), training, jitter, flip, seed + i, shuffle_buffer, cache
+        )
         for i, images in enumerate((images_a, images_b))
     ]
     ds = tf.data.Dataset.zip(*streams).batch(batch_size, drop_remainder=training)

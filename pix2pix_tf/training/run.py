@@ -120,10 +120,23 @@ def sized_pairs(config, split, count):
     return [(sized(a), sized(b)) for a, b in run_pairs(config, split).take(count)]
 
 
-def split_dataset(config, split, training=False):
-    """Batched float pairs of one split, and its number of pairs."""
+def split_dataset(config, split, training=False, cache="auto"):
+    """Batched float pairs of one split, and its number of pairs.
+
+    Args:
+        config: the `TrainConfig`.
+        split: "train", "val" or "test".
+        training: shuffled and augmented batches for `fit`.
+        cache: as for `make_dataset`; False for a dataset that will be read only
+            in part (a few batches to look at): a cache that is not read to its
+            end is thrown away, with TensorFlow's warning "the calling iterator
+            did not fully read the dataset being cached".
+
+    Example:
+        >>> inputs, targets = next(iter(split_dataset(config, "val", cache=False)[0]))
+    """
     if config.model == "cyclegan":
-        return unpaired.unpaired_dataset(config, split, training)
+        return unpaired.unpaired_dataset(config, split, training, cache=cache)
     task = get_task(config.task)
     if (
         task.paired
@@ -133,6 +146,8 @@ def split_dataset(config, split, training=False):
         check_side_by_side(config.data)  # single photos would be cut in half, silently
     pairs = run_pairs(config, split)
     count = int(pairs.cardinality())
+    if training and cache == "auto" and config.steps and config.steps * config.batch_size < count:
+        cache = False  # a run shorter than one pass would fill a cache only to throw it away
     dataset = make_dataset(
         pairs,
         image_size=config.image_size,
@@ -141,6 +156,7 @@ def split_dataset(config, split, training=False):
         jitter=config.jitter and training,
         flip=task.flip,
         seed=config.seed,
+        cache=cache,
     )
     return dataset, count
 
@@ -193,7 +209,13 @@ def truncate_history(path, epochs):
         atomic.write_text(path, "".join(lines[: epochs + 1]))
 
 
-def _fixed_batch(dataset, count=4):
+def fixed_batch(config, split, count=4):
+    """The first ``count`` (input, target) pairs of a split as NumPy arrays in [-1, 1]:
+    the examples of the sample grids.
+
+    Read from a dataset without a cache, as only its start is read (see `split_dataset`).
+    """
+    dataset, _ = split_dataset(config, split, cache=False)
     inputs, targets = [], []
     for x, y in dataset.unbatch().take(count):
         inputs.append(x.numpy())
@@ -251,7 +273,7 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     if strategy.num_replicas_in_sync > 1:
         set_synchronized_batch_norm(model)
 
-    sample_inputs, sample_targets = _fixed_batch(val_data)
+    sample_inputs, sample_targets = fixed_batch(config, "val")
     writers = [
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=initial_epoch > 0),
         LossCurvePlot(run_dir / "history.csv", run_dir / "loss_curve.png"),
@@ -348,7 +370,7 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
         "l1": float(results["l1"]),
     }
     if grid_path is not None:
-        inputs, targets = _fixed_batch(dataset)
+        inputs, targets = fixed_batch(config, split)
         outputs = model(inputs, training=False)
         fig = plots.image_grid(
             [inputs, targets, np.asarray(outputs)],

@@ -82,8 +82,11 @@ def _images(config, split):
     )
 
 
-def unpaired_dataset(config, split, training=False):
-    """Float (a, b) batches of one split, and the size of its larger domain."""
+def unpaired_dataset(config, split, training=False, cache="auto"):
+    """Float (a, b) batches of one split, and the size of its larger domain.
+
+    ``cache`` as for `unpaired_batches`: False where only the start will be read.
+    """
     images_a, images_b = _images(config, split)
     count = max(int(images_a.cardinality()), int(images_b.cardinality()))
     dataset = unpaired_batches(
@@ -95,6 +98,7 @@ def unpaired_dataset(config, split, training=False):
         jitter=config.jitter and training,
         flip=get_unpaired_task(config.task).flip,
         seed=config.seed,
+        cache=cache,
     )
     return dataset, count
 
