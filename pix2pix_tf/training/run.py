@@ -37,6 +37,7 @@ from pix2pix_tf.tasks.pairs import task_pairs
 from pix2pix_tf.training import unpaired
 from pix2pix_tf.training.callbacks import (
     LossCurvePlot,
+    ProgressLines,
     SampleGrid,
     StopAtStep,
     StopOnNonFiniteLoss,
@@ -51,6 +52,9 @@ from pix2pix_tf.training.distribute import (
     shard_by_data,
 )
 from pix2pix_tf.training.precision import resolve_jit_compile
+
+# Seconds between progress lines inside an epoch, with verbose=2 (a line per epoch).
+PROGRESS_SECONDS = 30.0
 
 
 def build_model(config):
@@ -229,7 +233,8 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     Args:
         config: a `TrainConfig`.
         run_dir: the run directory (created if missing).
-        verbose: Keras progress output (``"auto"``, 0, 1 or 2).
+        verbose: Keras progress output (``"auto"``, 0, 1 or 2); with 2 (a line per
+            epoch, for logs) a line every `PROGRESS_SECONDS` inside epochs too.
         extra_callbacks: more Keras callbacks.
 
     Under ``config.strategy`` "multiworker" every worker runs this with the same
@@ -286,6 +291,11 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         *([RunCheckpoint(checkpoint_dir)] if chief else []),
         *extra_callbacks,
     ]
+    if verbose == 2 and chief:
+        total = config.steps or epochs * steps_per_epoch
+        callbacks.append(
+            ProgressLines(total, config.batch_size, steps_done, every_seconds=PROGRESS_SECONDS)
+        )
     if config.steps is not None:
         # First, so that the checkpoint and the other callbacks see the short last epoch end.
         callbacks.insert(0, StopAtStep(config.steps, steps_done))
