@@ -85,6 +85,15 @@ def test_task_pairs_reads_nist_for_the_mugshot_task(sd18):
     assert a.shape == (*NIST_SIZE, 1) and np.all(b[5] == b[5, 0])
 
 
+def test_btoa_reads_raw_nist_as_profile_to_front(sd18):
+    forward = _load(task_pairs("mugshot", sd18, "val"))
+    backward = _load(task_pairs("mugshot", sd18, "val", direction="BtoA"))
+    assert len(backward) == len(forward) == 2
+    for (front, profile), (b_input, b_target) in zip(forward, backward):
+        assert (b_input == profile).all() and (b_target == front).all()
+        assert (b_input[5, -3:] == NOSE).all()  # the input is the profile, facing right
+
+
 def test_errors_say_what_to_pass(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="No NIST SD18 images"):

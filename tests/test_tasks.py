@@ -5,6 +5,7 @@ import tensorflow as tf
 from pix2pix_tf.data.photos import split_range
 from pix2pix_tf.tasks import TASKS, Task, get_task, register_task
 from pix2pix_tf.tasks.pairs import task_pairs
+from pix2pix_tf.training import TrainConfig
 
 
 def test_foundation_tasks_are_registered():
@@ -77,6 +78,36 @@ def test_prepared_side_by_side_folder_for_paired_task(tmp_path):
         task_pairs("mugshot", str(tmp_path), "val", direction="BtoA").as_numpy_iterator()
     )
     assert (a == 200).all() and (b == 10).all()
+
+
+def test_btoa_turns_the_synthetic_faces_to_profile_to_front():
+    options = dict(image_size=(32, 32), num_faces=20)
+    forward = list(task_pairs("mugshot", "synthetic", "val", **options).as_numpy_iterator())
+    backward = list(
+        task_pairs("mugshot", "synthetic", "val", direction="BtoA", **options).as_numpy_iterator()
+    )
+    assert len(backward) == len(forward) == 2
+    for (front, profile), (b_input, b_target) in zip(forward, backward):
+        assert not (front == profile).all()
+        assert (b_input == profile).all() and (b_target == front).all()
+
+
+@pytest.mark.parametrize("task", ["occlusion", "colorization", "autoencoder"])
+def test_btoa_of_a_task_made_from_photos_says_what_to_do(task):
+    with pytest.raises(ValueError, match=f"{task}.*no reverse direction.*mugshot"):
+        task_pairs(task, "synthetic", "val", image_size=(32, 32), num_faces=20, direction="BtoA")
+    with pytest.raises(ValueError, match="no reverse direction: leave out --direction BtoA"):
+        TrainConfig(task=task, direction="BtoA")
+
+
+def test_btoa_of_a_cyclegan_and_unknown_directions_are_refused():
+    with pytest.raises(ValueError, match="CycleGAN learns both directions.*predict.*BtoA"):
+        TrainConfig(model="cyclegan", task="mugshot-unpaired", direction="BtoA")
+    with pytest.raises(ValueError, match="direction must be one of"):
+        TrainConfig(direction="backwards")
+    with pytest.raises(ValueError, match="direction must be one of"):
+        task_pairs("mugshot", "synthetic", "val", num_faces=20, direction="BtoA ")
+    assert TrainConfig(direction="BtoA").direction == "BtoA"  # mugshot, paired
 
 
 def test_paired_task_on_single_photos_explains():

@@ -19,6 +19,7 @@ from pix2pix_tf.data.photos import (
     source_photos,
     synthetic_views,
 )
+from pix2pix_tf.data.sources import check_direction
 from pix2pix_tf.data.transforms import ensure_channels
 from pix2pix_tf.tasks.task import TASKS, get_task
 
@@ -64,6 +65,15 @@ def masked_pairs(task, data=SYNTHETIC, split="test", image_size=(256, 256), seed
     )
 
 
+def reverse_problem(task):
+    """Why a task that makes its input from each photo cannot be trained BtoA, and what to do."""
+    return (
+        f"Task {task.name!r} makes its input from each photo ({task.description}), so it has "
+        "no reverse direction: leave out --direction BtoA (direction='BtoA'), or train a "
+        "paired task such as mugshot, whose BtoA is profile -> front."
+    )
+
+
 def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=0, **options):
     """uint8 (input, target) pairs of ``task`` for one split of ``data``.
 
@@ -74,8 +84,10 @@ def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=
         image_size: (height, width) of the synthetic faces (folders keep their
             own sizes; the pipeline resizes).
         seed: seed of the split and of random inputs.
-        **options: ``num_faces`` for synthetic data, ``direction`` for A|B folders,
-            ``profiles`` ("mirror" or "keep") for NIST SD18.
+        **options: ``num_faces`` for synthetic data, ``direction`` of a paired
+            task ("AtoB", or "BtoA" for target -> input: profile -> front on the
+            synthetic faces, NIST SD18 and prepared or A|B folders), ``profiles``
+            ("mirror" or "keep") for NIST SD18.
 
     Returns:
         `tf.data.Dataset` of (input, target) uint8 images with the task's channels.
@@ -84,14 +96,21 @@ def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
     check_options(options)
+    direction = options.pop("direction", "AtoB")
+    check_direction(direction)
+    if direction == "BtoA" and not task.paired:
+        raise ValueError(reverse_problem(task))
     kind = source_kind(data)
     if not task.paired:
         examples = task_examples(task, data, split, image_size, seed, **options)
         pairs = examples.map(lambda e: (e["input"], e["target"]))
-    elif kind == "synthetic":
-        pairs = synthetic_views(split, image_size, options.get("num_faces", 1000), seed)
-    elif kind == "nist":
-        pairs = nist_pairs(data, split, seed, options.get("profiles", "mirror"))
+    elif kind in ("synthetic", "nist"):
+        if kind == "synthetic":
+            pairs = synthetic_views(split, image_size, options.get("num_faces", 1000), seed)
+        else:
+            pairs = nist_pairs(data, split, seed, options.get("profiles", "mirror"))
+        if direction == "BtoA":
+            pairs = pairs.map(lambda front, profile: (profile, front))
     elif kind == "celeba":
         raise ValueError(
             f"Task {task.name!r} needs pairs, and CelebA holds single photos; use a "
@@ -104,7 +123,7 @@ def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=
                 "single photos (its manifest.json says paired: false); use a self-supervised "
                 "task (e.g. occlusion), or prepare a NIST SD18 or side-by-side A|B source."
             )
-        pairs = folder_side_by_side(data, split, seed, options.get("direction", "AtoB"))
+        pairs = folder_side_by_side(data, split, seed, direction)
     return pairs.map(
         lambda a, b: (
             ensure_channels(a, task.input_channels),

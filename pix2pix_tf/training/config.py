@@ -5,8 +5,10 @@ import json
 from pathlib import Path
 
 from pix2pix_tf.data.photos import SYNTHETIC
+from pix2pix_tf.data.sources import DIRECTIONS
 from pix2pix_tf.models.generators import check_image_size
 from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
+from pix2pix_tf.tasks.pairs import reverse_problem
 from pix2pix_tf.training.distribute import STRATEGIES
 from pix2pix_tf.training.precision import JIT_COMPILE, PRECISIONS, resolve_precision
 
@@ -60,7 +62,8 @@ class TrainConfig:
             over the training split if None.
         seed: seed of weights, data order, jitter and dropout.
         num_faces: synthetic people (80% train, 10% val, 10% test).
-        direction: "AtoB" or "BtoA" for side-by-side folders.
+        direction: "AtoB", or "BtoA" to train a paired task from target to input
+            (mugshot: profile -> front), on any source.
         depth: U-Net depth; None for the deepest that fits (8 at 256x256).
         base_filters: filters of the first generator layer (``ngf`` of the
             reference implementation), and of the discriminator's unless
@@ -138,7 +141,17 @@ class TrainConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
-        task_of(self.model, self.task)
+        task = task_of(self.model, self.task)
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {self.direction!r}.")
+        if self.direction == "BtoA" and self.model == "cyclegan":
+            raise ValueError(
+                "A CycleGAN learns both directions at once, so --direction does not apply to "
+                "its training: leave it out, and choose the direction when predicting "
+                "(pix2pix-tf predict EXPORT photo.jpg --direction BtoA)."
+            )
+        if self.direction == "BtoA" and not task.paired:
+            raise ValueError(reverse_problem(task))
         if self.generator not in GENERATORS:
             raise ValueError(f"generator must be one of {GENERATORS}, got {self.generator!r}.")
         if self.generator != "unet" and self.output_mode != "direct":
