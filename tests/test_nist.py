@@ -1,5 +1,6 @@
 """NIST SD18 mugshots: pairing, mirroring, skips with counts, person-disjoint splits."""
 
+import cv2
 import numpy as np
 import pytest
 from face_fixtures import NIST_SIZE, NOSE, subject_code, write_nist_tree
@@ -92,6 +93,23 @@ def test_btoa_reads_raw_nist_as_profile_to_front(sd18):
     for (front, profile), (b_input, b_target) in zip(forward, backward):
         assert (b_input == profile).all() and (b_target == front).all()
         assert (b_input[5, -3:] == NOSE).all()  # the input is the profile, facing right
+
+
+def test_a_larger_profile_photo_is_framed_at_the_scale_of_its_front():
+    from pix2pix_tf.data.faces import FaceCut, warp
+
+    rng = np.random.default_rng(0)
+    front = rng.integers(0, 255, (40, 32), np.uint8)
+    scene = cv2.resize(rng.integers(0, 255, (10, 8), np.uint8), (32, 40))
+    profile = cv2.resize(scene, (64, 80), interpolation=cv2.INTER_NEAREST)  # twice the size
+    matrix = np.array([[1.5, 0.1, -4.0], [-0.1, 1.5, -6.0]])
+    front_cut = FaceCut(front, "aligned", None, matrix, np.zeros((5, 2)))
+    cut = nist.profile_like_front(profile, front_cut, front.shape, (24, 24))
+    assert cut.status == nist.FRAMED_LIKE_FRONT and cut.reason.startswith("no profile found")
+    expected = warp(scene, matrix, (24, 24)).astype(int)
+    assert np.abs(cut.image.astype(int) - expected)[4:-4, 4:-4].mean() < 12
+    with pytest.raises(ValueError, match="front view was skipped"):
+        nist.profile_like_front(profile, FaceCut(None, "skipped"), front.shape, (24, 24))
 
 
 def test_errors_say_what_to_pass(tmp_path):

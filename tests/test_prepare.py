@@ -13,12 +13,13 @@ from face_fixtures import (
     celeba_partition,
     write_celeba_tree,
     write_image,
+    write_nist_faces_tree,
     write_nist_tree,
     write_side_by_side_tree,
 )
 
 from pix2pix_tf.cli import main
-from pix2pix_tf.data.faces import template_eyes
+from pix2pix_tf.data.faces import cut_face, template_eyes, warp
 from pix2pix_tf.data.photos import folder_photos, source_kind
 from pix2pix_tf.data.prepare import prepare
 from pix2pix_tf.data.prepare_items import Settings, detect_kind
@@ -130,6 +131,39 @@ def test_nist_becomes_side_by_side_pairs_split_by_person(tmp_path):
     assert not (people["train"] & people["val"] or people["train"] & people["test"])
     (front, profile), *_ = task_pairs("mugshot", str(out), "train").as_numpy_iterator()
     assert front.shape == profile.shape == (*NIST_SIZE, 3)
+
+
+def test_nist_profiles_the_detector_misses_are_framed_like_their_front(tmp_path):
+    hidden = (2, 5, 7)
+    sd18, sharp = write_nist_faces_tree(tmp_path / "raw", hidden_profiles=hidden)
+    blurred = {n + 1 for n in hidden}
+    for n in hidden:  # the premise: the detector misses these profiles
+        profile = cv2.imread(f"{sd18}/single/f1_p1/s1/{n + 1:05d}_01_R.png", 0)
+        assert cut_face(profile, (64, 64), profile=True).status == "skipped"
+    out = tmp_path / "mugshots"
+    manifest = prepare(sd18, out, size=(64, 64), channels=1, image_format="png", progress=False)
+    assert manifest["version"] == 2
+    assert manifest["counts"]["written"] == 10 and not manifest["skipped"]
+    assert manifest["nist"]["profile_fallbacks"] == 3
+    assert manifest["counts"]["profile framed like front"] == 3
+    assert manifest["reasons"]["profile: no profile found"] == 3
+    written = {
+        int(p.name[:5]): p for split in ("train", "val", "test") for p in (out / split).iterdir()
+    }
+    assert sorted(written) == list(range(1, 11))
+    for subject in blurred:
+        pair = cv2.imread(str(written[subject]), cv2.IMREAD_UNCHANGED)
+        stem = f"{sd18}/single/f1_p1/s1/{subject:05d}_01"
+        front_photo, profile_photo = (cv2.imread(f"{stem}_{v}.png", 0) for v in "FR")
+        front_cut = cut_face(front_photo, (64, 64))
+        assert front_cut.status == "aligned" and (pair[:, :64] == front_cut.image).all()
+        # The profile is cut by the front's transform, and the head fills the crop.
+        expected = warp(profile_photo, front_cut.matrix, (64, 64))
+        assert np.abs(pair[:, 64:].astype(int) - expected).max() <= 1
+        assert (pair[:, 64:] == 0).mean() < 0.05
+    # Rerun: the same input and settings are up to date.
+    again = prepare(sd18, out, size=(64, 64), channels=1, image_format="png", progress=False)
+    assert again.get("up_to_date") and again["nist"]["profile_fallbacks"] == 3
 
 
 def test_celeba_is_aligned_by_its_landmarks_in_its_official_partition(tmp_path):

@@ -24,12 +24,16 @@ import dataclasses
 import os
 import re
 
+import numpy as np
 import tensorflow as tf
 
+from pix2pix_tf.data.faces import FaceCut, warp
 from pix2pix_tf.data.image_checks import usable_images
 from pix2pix_tf.data.sources import load_image, split_paths
 
 PROFILE_MODES = ("mirror", "keep")
+# The outcome of a profile framed like its front view (see `profile_like_front`).
+FRAMED_LIKE_FRONT = "framed like front"
 # <subject>_<seq>_<view>.png; the subject may itself hold underscores.
 _NAME = re.compile(r"^(?P<subject>.+)_(?P<seq>\d+)_(?P<view>[FLR])\.png$", re.IGNORECASE)
 
@@ -259,4 +263,36 @@ def nist_fronts(folder, split="train", seed=0, channels=3):
     fronts = usable_images(folder, sorted({p.front for p in pairs}))
     return tf.data.Dataset.from_tensor_slices(fronts).map(
         lambda path: load_image(path, channels), num_parallel_calls=tf.data.AUTOTUNE
+    )
+
+
+def profile_like_front(profile, front_cut, front_shape, size):
+    """A profile the face detector missed, cut out as its front view was.
+
+    SD18 mugshots are taken with a fixed framing: the camera, the distance and
+    the height of the head are those of the same person's front view. So a
+    profile that the Haar profile detector misses (lighting, hair, a low-contrast
+    scan) is cut by the transform that cut the front view (scaled where the two
+    photos differ in size), rather than dropped with its pair.
+
+    Args:
+        profile: the profile photo, uint8 (already mirrored if it is to face right).
+        front_cut: the `FaceCut` of the front view (not skipped).
+        front_shape: shape of the front photo, for its size.
+        size: (height, width) of the crop.
+
+    Returns:
+        A `FaceCut` with status `FRAMED_LIKE_FRONT`.
+    """
+    if front_cut.matrix is None:
+        raise ValueError("The front view was skipped: there is no framing to follow.")
+    # Profile pixels -> front pixels (the same scene at the front's size) -> the crop.
+    to_front = np.diag([front_shape[1] / profile.shape[1], front_shape[0] / profile.shape[0]])
+    matrix = np.hstack([front_cut.matrix[:, :2] @ to_front, front_cut.matrix[:, 2:]])
+    return FaceCut(
+        warp(profile, matrix, size),
+        FRAMED_LIKE_FRONT,
+        "no profile found: framed like its front view",
+        matrix,
+        front_cut.landmarks,
     )

@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from pix2pix_tf import atomic
-from pix2pix_tf.data import celeba
+from pix2pix_tf.data import celeba, nist
 from pix2pix_tf.data.faces import cut_face
 from pix2pix_tf.data.file_names import unique_names
 from pix2pix_tf.data.image_checks import SIZE_PROBLEMS, check_image_file, reason_kind
@@ -56,7 +56,9 @@ from pix2pix_tf.data.prepare_items import (
 
 LANDMARKS = "landmarks.json"
 ATTRIBUTES = "attributes.json"
-MANIFEST_VERSION = 1
+# 2: NIST SD18 profiles the detector misses are framed like their front view, counted
+# in "nist": {"profile_fallbacks": n} (version 1 dropped their pairs).
+MANIFEST_VERSION = 2
 _JPEG_QUALITY = 95
 
 
@@ -138,6 +140,10 @@ def _make(item, kind, settings):
             "front": _cut(front, settings, "front"),
             "profile": _cut(profile, settings, "profile"),
         }
+        if cuts["profile"].image is None and cuts["front"].image is not None:
+            cuts["profile"] = nist.profile_like_front(
+                profile, cuts["front"], front.shape, settings.size
+            )
         outcome = {r: (c.status, c.reason) for r, c in cuts.items()}
         if any(c.image is None for c in cuts.values()):
             return None, outcome, None
@@ -310,6 +316,7 @@ def prepare(
     outcomes = collections.Counter()
     reasons = collections.Counter()
     skipped, landmarks, written, done = [], {}, collections.Counter(), set()
+    fallbacks = 0
     extension = "." + settings.image_format
     with atomic.directory(out) as tmp:
         for split in SPLITS:
@@ -334,6 +341,7 @@ def prepare(
                     entry["detail"] = details
                 skipped.append(entry)
                 continue
+            fallbacks += outcome.get("profile", (None,))[0] == nist.FRAMED_LIKE_FRONT
             relative = f"{item.split}/{item.name}{extension}"
             # Plain writes: the folder is private until atomic.directory swaps it in whole.
             (tmp / relative).write_bytes(data)
@@ -342,6 +350,8 @@ def prepare(
             if marks is not None:
                 landmarks[relative] = np.round(np.asarray(marks), 2).tolist()
         manifest.update(extra)
+        if kind == "nist":
+            manifest["nist"] = {**manifest["nist"], "profile_fallbacks": fallbacks}
         manifest.update(
             {
                 "splits": {s: written[s] for s in SPLITS},
