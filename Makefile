@@ -21,11 +21,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test,notebooks,dev,serving]"
 	touch $@
 
+# About 5 minutes on 2 CPU cores: front -> profile on 2,000 synthetic people, 64 px,
+# 900 steps of 16 (14,400 images); it prints where the pictures are and its test
+# scores beside the trivial answer (the front view itself as the profile).
 demo: $(VENV)/.installed
 	$(BIN)/pix2pix-tf train --task mugshot --data synthetic --out $(DEMO_OUT) \
-		--image-size 64 --depth 6 --base-filters 32 --batch-size 4 --num-faces 1000 \
-		--steps 500 --steps-per-epoch 100 --lr 5e-4 --lr-decay 0.5
-	@echo "Open $(DEMO_OUT)/samples/test.png and $(DEMO_OUT)/loss_curve.png"
+		--image-size 64 --base-filters 16 --batch-size 16 --num-faces 2000 \
+		--steps 900 --steps-per-epoch 150 --no-jitter --gan-mode lsgan --dropout 0 \
+		--lr 5e-4 --lr-decay 0.5
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -228,7 +228,37 @@ def _train(args):
     # One line per epoch when the output is a log file rather than a terminal.
     _, metrics = train(config, args.out, verbose=1 if sys.stdout.isatty() else 2)
     print(json.dumps(metrics, indent=2))
-    print(f"Run written to {args.out} (samples/, loss_curve.png, metrics.json, saved_model/).")
+    print(run_summary(metrics, args.out))
+
+
+def run_summary(metrics, out):
+    """What a finished run reached, against the trivial answer, and where its files are."""
+    lines = []
+    if "ssim" in metrics:
+        lines.append(
+            f"Test split, {metrics['pairs']} pairs: SSIM {metrics['ssim']:.3f}, PSNR "
+            f"{metrics['psnr']:.1f} dB (higher is better; SSIM 1 and 100 dB are a perfect copy)."
+        )
+    trivial = metrics.get("input_as_output")
+    if trivial:
+        lines.append(
+            f"The trivial answer, the input itself as the output, scores SSIM "
+            f"{trivial['ssim']:.3f}, PSNR {trivial['psnr']:.1f} dB: the model "
+            + (
+                "does better than doing nothing."
+                if metrics["ssim"] > trivial["ssim"] and metrics["psnr"] > trivial["psnr"]
+                else "does not beat doing nothing yet; train longer (more --steps)."
+            )
+        )
+    lines += [
+        f"Pictures: {out / 'samples' / 'test.png'} (input / target / generated, test split), "
+        f"{out / 'samples'}/epoch_*.png (the same validation faces after each epoch), "
+        f"{out / 'loss_curve.png'}.",
+        f"Numbers: {out / 'metrics.json'}, {out / 'history.csv'}; TensorBoard: {out / 'logs'}.",
+        f"SavedModel: {out / 'saved_model'} (pix2pix-tf predict {out / 'saved_model'} "
+        "PHOTO --out DIR; pix2pix-tf serve for a web page).",
+    ]
+    return "\n".join(lines)
 
 
 def _add_evaluate(commands):

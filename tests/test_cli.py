@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pix2pix_tf.cli import main
+from pix2pix_tf.cli import main, run_summary
 
 TINY = [
     "--image-size",
@@ -58,6 +58,23 @@ def test_train_writes_the_whole_run(run_dir):
     assert 0 < metrics["ssim"] <= 1 and metrics["psnr"] > 0
     config = json.loads((run_dir / "config.json").read_text())
     assert config["task"] == "colorization" and config["image_size"] == [32, 32]
+
+
+def test_a_run_is_scored_beside_the_trivial_answer_and_says_where_it_is(run_dir):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    # Colorization's trivial answer is the gray photo itself, shown in RGB.
+    trivial = metrics["input_as_output"]
+    assert 0 < trivial["ssim"] <= 1 and 0 < trivial["psnr"] < 100 and trivial["l1"] > 0
+    assert trivial["ssim"] != metrics["ssim"]
+    summary = run_summary(metrics, run_dir)
+    assert f"SSIM {trivial['ssim']:.3f}, PSNR {trivial['psnr']:.1f} dB" in summary
+    assert f"SSIM {metrics['ssim']:.3f}" in summary
+    for path in ("samples/test.png", "loss_curve.png", "metrics.json", "saved_model"):
+        assert str(run_dir / path) in summary
+    better = {**metrics, "ssim": 0.9, "psnr": 30.0, "input_as_output": {**trivial, "ssim": 0.5}}
+    assert "does better than doing nothing" in run_summary(better, run_dir)
+    worse = {**better, "psnr": trivial["psnr"] - 1}
+    assert "does not beat doing nothing yet" in run_summary(worse, run_dir)
 
 
 def test_same_command_with_more_steps_resumes(run_dir, capsys):

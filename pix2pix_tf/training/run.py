@@ -28,6 +28,7 @@ from pix2pix_tf.data.photos import SYNTHETIC, source_kind
 from pix2pix_tf.data.pipeline import make_dataset
 from pix2pix_tf.data.sources import check_side_by_side
 from pix2pix_tf.evaluation import plots
+from pix2pix_tf.evaluation.baselines import compare, input_as_output
 from pix2pix_tf.models.discriminators import PatchDiscriminator
 from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.models.schedules import pix2pix_adam
@@ -363,7 +364,10 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
         grid_path: also write a grid of test examples to this PNG.
 
     Returns:
-        Dict with the split's size and mean metrics.
+        Dict with the split's size and mean metrics, and under "input_as_output"
+        those of the trivial answer, the input itself as the output, where input
+        and target have the same shape (e.g. mugshot: the front view as the
+        profile; occlusion: the occluded photo).
     """
     if config.model == "cyclegan":
         return unpaired.evaluate_cyclegan(model, config, data, split, grid_path)
@@ -379,6 +383,11 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
         "psnr": float(results["psnr"]),
         "l1": float(results["l1"]),
     }
+    task = get_task(config.task)
+    # input_as_output shows a gray input as RGB: scored where that is the target's shape.
+    if (3 if task.input_channels == 1 else task.input_channels) == task.target_channels:
+        (trivial,) = compare(dataset, {"input": input_as_output})
+        summary["input_as_output"] = {k: trivial[k] for k in ("ssim", "psnr", "l1")}
     if grid_path is not None:
         inputs, targets = fixed_batch(config, split)
         outputs = model(inputs, training=False)
