@@ -211,3 +211,62 @@ def test_mask_input_run_trains_and_exports_masked_signatures(tmp_path):
     filled = exported.serve_masked_uint8(photo, mask).numpy()
     keep = mask[0, ..., 0] == 0
     np.testing.assert_array_equal(filled[0][keep], photo[0][keep])
+
+
+# --- the benchmark's protocol ---------------------------------------------------------------
+
+
+def test_mask_iou_compares_changed_pixels_with_the_true_mask():
+    from bench.occlusion import mask_iou
+
+    inputs = np.zeros((2, 8, 8, 3), np.float32)
+    masks = np.zeros((2, 8, 8, 1), np.uint8)
+    masks[:, :4] = 1  # the top half is occluded
+    outputs = inputs.copy()
+    outputs[0, :4] = 0.5  # image 0: exactly the mask changed
+    outputs[1, :2] = 0.5  # image 1: half of it
+    np.testing.assert_allclose(mask_iou(inputs, outputs, masks), [1.0, 0.5])
+
+
+def test_occlusion_targets_need_every_group():
+    from bench.occlusion import targets_hold
+
+    def line(group, model, telea, inputs=15.0):
+        return {
+            "group": group,
+            **{"model psnr": model, "telea psnr": telea, "input psnr": inputs},
+            **{"model ssim": 0.9, "telea ssim": 0.85, "input ssim": 0.8},
+        }
+
+    table = [line("mask", 26.0, 24.0), line("family: noise", 27.0, 25.0), line("all", 26.5, 24.5)]
+    iou = {"mask": 0.9, "family: noise": 0.85}
+    assert all(targets_hold(table, iou, False, ["noise"]).values())
+    assert all(targets_hold(table, iou, True, ["noise"]).values())
+    table[0]["model psnr"] = 25.0  # 1 dB over Telea: enough blind, not mask-given
+    assert targets_hold(table, iou, False, ["noise"])["PSNR above input and Telea in every group"]
+    assert not targets_hold(table, iou, True, ["noise"])["PSNR >= Telea + 1.5 dB in every group"]
+    assert not targets_hold(table, {**iou, "family: noise": 0.7}, False, ["noise"])[
+        "mask IoU >= 0.8 on the scored families"
+    ]
+
+
+@pytest.mark.slow
+def test_occlusion_benchmark_trains_scores_and_draws(tmp_path, faces):
+    import cv2
+
+    from bench import occlusion
+
+    data = tmp_path / "faces"
+    data.mkdir()
+    synthetic = SyntheticFaces(num_faces=20, image_size=(48, 48), seed=5)
+    for i in range(20):
+        cv2.imwrite(str(data / f"{i}.png"), synthetic.front(i)[..., ::-1])
+    out = tmp_path / "bench"
+    args = ["--data", str(data), "--steps", "2", "--image-size", "32", "--eval-images", "2"]
+    args += ["--leave-out", "texture", "--out", str(out), "--", "--base-filters", "4"]
+    assert occlusion.main(args) == 0
+    result = json.loads((out / "occlusion.json").read_text())
+    groups = [line["group"] for line in result["table"]]
+    assert groups == ["mask", "blur", "partial", "full", "family: texture", "all"]
+    assert result["task"] == "occlusion-without-texture" and result["train_steps"] == 2
+    assert cv2.imread(str(out / "grid.png")).shape[1] == 5 * 32
