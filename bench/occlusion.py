@@ -117,7 +117,7 @@ def score(saved_model, groups, mask_input):
 def example_grid(examples, path):
     """One row per group: input, changed pixels, output, Telea, target (uint8 PNG)."""
     rows = []
-    for name, (a, b, m, out, telea) in examples.items():
+    for name, (a, b, _, out, telea) in examples.items():
         changed = np.any(_as_uint8(out) != _as_uint8(a), axis=-1)[0]
         changed = np.repeat((changed * 255).astype(np.uint8)[..., None], 3, -1)
         tiles = [_as_uint8(a)[0], changed, _as_uint8(out)[0], _as_uint8(telea)[0], _as_uint8(b)[0]]
@@ -127,7 +127,9 @@ def example_grid(examples, path):
         rows += [label, row]
     header = np.full((18, rows[1].shape[1], 3), 255, np.uint8)
     width = rows[1].shape[1] // 5
-    for i, title in enumerate(("input", "changed by model", "output", "Telea (true mask)", "target")):
+    for i, title in enumerate(
+        ("input", "changed by model", "output", "Telea (true mask)", "target")
+    ):
         cv2.putText(header, title, (i * width + 3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
     grid = np.concatenate([header, *rows], axis=0)
     ok, png = cv2.imencode(".png", grid[..., ::-1])
@@ -204,9 +206,8 @@ def main(argv=None):
         "command": shlex.join(command),
         "train_seconds": metrics["train_seconds_this_session"],
         "train_steps": metrics["steps"],
-        "images_seen": metrics["steps"] * json.loads((run_dir / "config.json").read_text())[
-            "batch_size"
-        ],
+        "images_seen": metrics["steps"]
+        * json.loads((run_dir / "config.json").read_text())["batch_size"],
         "train_images_per_second": metrics["train_images_per_second"],
         "command_seconds": None if wall is None else round(wall, 1),
         "evaluation_seconds": round(time.perf_counter() - started, 1),

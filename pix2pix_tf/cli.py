@@ -396,8 +396,13 @@ def _predict(args):
 
     endpoint = "serve_uint8" if args.direction == "AtoB" else "b_to_a_uint8"
     written = predict_files(
-        args.saved_model, args.images, args.out, runtime=args.runtime, precision=args.precision,
-        endpoint=endpoint, masks=args.mask,
+        args.saved_model,
+        args.images,
+        args.out,
+        runtime=args.runtime,
+        precision=args.precision,
+        endpoint=endpoint,
+        masks=args.mask,
     )
     for image, path in zip(args.images, written):
         if path.stem != image.stem:

@@ -131,7 +131,9 @@ class OcclusionMix:
         """
         image = np.asarray(image)
         if image.dtype != np.uint8 or image.ndim != 3:
-            raise ValueError(f"image must be a uint8 (H, W, C) array, got {image.dtype} {image.shape}.")
+            raise ValueError(
+                f"image must be a uint8 (H, W, C) array, got {image.dtype} {image.shape}."
+            )
         if landmarks is None or not np.all(np.isfinite(landmarks)):
             landmarks = default_landmarks(image.shape[:2])
         rng = degradations.seeded_rng(seed)

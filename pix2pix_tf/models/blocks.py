@@ -210,12 +210,16 @@ def upsampling_conv(x, filters, name, size=4, upsampling="transpose", **conv_opt
         Tensor (batch, 2 * height, 2 * width, filters).
     """
     if check_upsampling(upsampling) == "transpose":
-        return layers.Conv2DTranspose(filters, size, strides=2, padding="same", name=name, **conv_options)(x)
+        return layers.Conv2DTranspose(
+            filters, size, strides=2, padding="same", name=name, **conv_options
+        )(x)
     x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
     return layers.Conv2D(filters, 3, padding="same", name=name, **conv_options)(x)
 
 
-def upsample(x, filters, name, size=4, norm="batch", dropout=0.0, seed=None, upsampling="transpose"):
+def upsample(
+    x, filters, name, size=4, norm="batch", dropout=0.0, seed=None, upsampling="transpose"
+):
     """Upsampling conv -> norm -> dropout -> ReLU: doubles height and width.
 
     Args:

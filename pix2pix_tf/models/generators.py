@@ -3,7 +3,13 @@
 import keras
 from keras import layers, ops
 
-from pix2pix_tf.models.blocks import check_upsampling, conv_init, downsample, upsample, upsampling_conv
+from pix2pix_tf.models.blocks import (
+    check_upsampling,
+    conv_init,
+    downsample,
+    upsample,
+    upsampling_conv,
+)
 
 OUTPUT_MODES = ("direct", "residual", "composite", "chroma", "inpaint")
 # Inputs are pulled this far inside (-1, 1) before atanh, so that it stays finite.
