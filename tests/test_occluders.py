@@ -270,3 +270,18 @@ def test_occlusion_benchmark_trains_scores_and_draws(tmp_path, faces):
     assert groups == ["mask", "blur", "partial", "full", "family: texture", "all"]
     assert result["task"] == "occlusion-without-texture" and result["train_steps"] == 2
     assert cv2.imread(str(out / "grid.png")).shape[1] == 5 * 32
+
+
+def test_inpainting_network_sees_the_hole_not_the_occluder():
+    g = UNetGenerator(
+        image_size=(32, 32), input_channels=4, depth=5, base_filters=4, output_mode="inpaint"
+    )
+    rng = np.random.default_rng(3)
+    photo = rng.uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    mask = -np.ones((1, 32, 32, 1), "float32")
+    mask[:, 8:20, 8:20] = 1.0
+    covered = photo.copy()
+    covered[:, 8:20, 8:20] = rng.uniform(-1, 1, (1, 12, 12, 3))  # another occluder
+    a = g(np.concatenate([photo, mask], -1))
+    b = g(np.concatenate([covered, mask], -1))
+    np.testing.assert_allclose(a, b, atol=1e-6)

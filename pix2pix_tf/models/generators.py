@@ -100,6 +100,18 @@ class CompositeOutput(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
+class BlankHole(layers.Layer):
+    """The photo channels set to 0 (mid-grey) where the last channel, the given
+    mask, is above 0: the network sees the same hole whatever covered it, as
+    inpainting networks do (DeepFill, LaMa), rather than the occluder itself."""
+
+    def call(self, inputs):
+        fill = inputs[..., -1:] > 0.0  # (bs, H, W, 1)
+        photo = ops.where(fill, ops.zeros_like(inputs[..., :-1]), inputs[..., :-1])
+        return ops.concatenate([photo, inputs[..., -1:]], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
 class InpaintOutput(layers.Layer):
     """The generated image where the input's last channel (the given mask) is
     above 0, the input's photo channels exactly elsewhere: mask-given inpainting."""
@@ -194,7 +206,8 @@ class UNetGenerator(keras.Model):
             by a predicted soft mask), "chroma" (predicted Cb, Cr on the input's
             luma, `ChromaOutput`; 3 output channels) or "inpaint" (the image
             where a mask given as the last input channel is > 0, the input
-            elsewhere, `InpaintOutput`). Residual and composite need
+            elsewhere, `InpaintOutput`; the network sees the hole blanked,
+            `BlankHole`). Residual and composite need
             ``input_channels`` equal to ``output_channels`` or 1 (a gray input
             is repeated); chroma needs 1 (or 3, whose luma is kept); inpaint
             ``output_channels + 1``.
@@ -255,7 +268,7 @@ class UNetGenerator(keras.Model):
         filters = [min(base_filters * 2**i, max_filters) for i in range(depth)]
 
         inputs = keras.Input((height, width, input_channels), name="input_image")
-        x = inputs
+        x = BlankHole(name="blank_hole")(inputs) if output_mode == "inpaint" else inputs
         skips = []
         for i, f in enumerate(filters):
             outer_or_inner = i in (0, depth - 1)
