@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -27,13 +27,22 @@
 # is: it has to find the mask, the blur or the patch by itself, while Telea is given the
 # exact mask.
 #
-# Four kinds of occlusion (`pix2pix_tf.data.degradations.occlude`), placed by the five
-# face landmarks:
+# The project began with four kinds of occlusion (`pix2pix_tf.data.degradations.occlude`),
+# placed by the five face landmarks:
 #
 # * **mask**: a face mask over nose, mouth and chin, in one of several colours;
 # * **blur**: a strong Gaussian blur over the eyes, the nose and mouth, or elsewhere;
 # * **partial**: a flat-coloured rectangle over part of the face;
 # * **full**: everything below a line between the brows and the nose.
+#
+# A model trained on those four learns those four; real occluders (hands, scarves,
+# stickers, microphones) look like none of them. So the `occlusion` task draws from a
+# broad family (`pix2pix_tf.data.occluders.OcclusionMix`): a *shape* (rectangle, ellipse,
+# polygon, free-form brush strokes) anywhere on the face, covering 3-50% of it, with a
+# *fill* (a solid colour, a texture cut from another photo, noise, pixelation, a blur of
+# any strength), or one of the four kinds above. We score it on each family and on the
+# four kinds; `bench/occlusion.py` also trains without one family and scores that one,
+# which the model has then never seen.
 #
 # The published result this notebook reproduces: **SSIM 0.853, PSNR 22.33 dB on CelebA**.
 # It runs on the built-in synthetic faces by default; set `DATA` to CelebA (the folder
@@ -55,8 +64,10 @@ import tensorflow as tf
 from IPython.display import Markdown
 
 from pix2pix_tf.data.degradations import OCCLUSIONS
+from pix2pix_tf.data.occluders import FAMILIES, OcclusionMix
 from pix2pix_tf.data.photos import source_kind
 from pix2pix_tf.evaluation import baselines, plots
+from pix2pix_tf.tasks.catalogue import occlusion_task
 from pix2pix_tf.tasks.pairs import masked_pairs
 from pix2pix_tf.training import TrainConfig, train
 from pix2pix_tf.training.callbacks import read_history_csv
@@ -70,12 +81,13 @@ PREPARE_TO = Path("../runs/datasets/occlusion_faces")  # real photos are cut and
 PREPARE_OPTIONS = {}  # e.g. {"eye_distance": 0.36, "eye_height": 0.36} for tight crops (UTKFace)
 MAX_PHOTOS = 40 if SMOKE else None  # None: every photo of a real folder
 IMAGE_SIZE = (32, 32) if SMOKE else (64, 64)
-STEPS = 4 if SMOKE else 600  # optimizer steps of 16 faces, one model for all four occlusions
+STEPS = 4 if SMOKE else 600  # optimizer steps of 16 faces, one model for every occlusion
+MASK_GIVEN_STEPS = 4 if SMOKE else 300  # the second model, told where the occlusion is
 STEPS_PER_EPOCH = 2 if SMOKE else 50
 # The occlusion recipe's batches of 16 and 16 base filters, made tiny for CI.
 SMOKE_OPTIONS = {"batch_size": 2, "base_filters": 4} if SMOKE else {}
 NUM_FACES = 20 if SMOKE else 1000  # synthetic people: 80% train, 10% val, 10% test
-EVAL_IMAGES = 8 if SMOKE else 200  # test faces scored per occlusion type
+EVAL_IMAGES = 8 if SMOKE else 200  # test faces scored per occlusion type and family
 OUT = Path(tempfile.mkdtemp()) if SMOKE else Path("../runs/notebooks/02_occlusion")
 RESTART = True  # False: continue the run in OUT instead of starting again
 
@@ -105,37 +117,49 @@ if DATA != "synthetic" and source_kind(DATA) == "folder":
 print(f"data: {DATA} ({source_kind(DATA)})")
 
 # %% [markdown]
-# Each occlusion type on the same four test faces. `masked_pairs` gives the occluded
-# input, the clean target and the mask of the pixels that were replaced; the same seed
-# gives the same occlusions every time.
+# Each occlusion type and family on the same test faces. `masked_pairs` gives the
+# occluded input, the clean target and the mask of the pixels that were replaced; the
+# same seed gives the same occlusions every time. A family's group draws only that
+# shape (with every fill) or only that fill (on every shape).
 
 # %%
 options = dict(image_size=IMAGE_SIZE, num_faces=NUM_FACES)
+tasks = {kind: f"occlusion-{kind}" for kind in OCCLUSIONS}
+tasks.update({f: occlusion_task(name=f, mix=OcclusionMix().only(f)) for f in FAMILIES})
+GROUPS = list(tasks)
 test_sets = {
-    kind: baselines.masked_batches(
-        masked_pairs(f"occlusion-{kind}", DATA, "test", **options).take(EVAL_IMAGES),
-        IMAGE_SIZE,
+    group: baselines.masked_batches(
+        masked_pairs(task, DATA, "test", **options).take(EVAL_IMAGES), IMAGE_SIZE
     )
-    for kind in OCCLUSIONS
+    for group, task in tasks.items()
 }
-examples = {kind: next(iter(batches)) for kind, batches in test_sets.items()}
+examples = {group: next(iter(batches)) for group, batches in test_sets.items()}
 clean = examples[OCCLUSIONS[0]][1]
 plots.image_grid(
     [clean] + [examples[kind][0] for kind in OCCLUSIONS],
     ["original"] + [f"occlusion: {kind}" for kind in OCCLUSIONS],
-    suptitle="The four occlusion types on the same test faces",
+    suptitle="The four seed occlusion types on the same test faces",
+)
+plots.image_grid(
+    [examples[family][0] for family in FAMILIES],
+    list(FAMILIES),
+    suptitle="The families of the broad mix: four shapes, five fills",
 )
 
 # %% [markdown]
 # ## Model and training
 #
-# One model learns all four occlusions: the `occlusion` task draws one type per photo.
+# One model learns every occlusion: the `occlusion` task draws one per photo from the
+# broad mix.
 # `TrainConfig.for_task` starts from the task's recipe, what `pix2pix-tf train --task
 # occlusion` uses with no options (chosen by `bench/quality.py`, see
 # `docs/quality.md`): the generator paints an image *and* a soft mask, and the output
-# is the painting blended over the input by that mask, so pixels it leaves alone stay
-# exactly as they were; a least-squares GAN loss; learning rate 5e-4 without dropout;
-# 16 base filters and batches of 16, to see many faces on a CPU budget.
+# is the painting blended over the input by that mask. The mask is taught the occluded
+# pixels (`mask_weight`) and rounded to 0 or 1 at inference (`hard_mask`), so pixels it
+# leaves alone stay exactly as they were; upsampling by resizing then convolving
+# (`upsampling="resize"`), which leaves no checkerboard in large fills; a least-squares
+# GAN loss; learning rate 5e-4 without dropout; 16 base filters and batches of 16, to
+# see many faces on a CPU budget.
 
 # %%
 config = TrainConfig.for_task(
@@ -156,25 +180,29 @@ print(f"trained {metrics['steps']} steps in {metrics['train_seconds_this_session
 plots.loss_curves(read_history_csv(OUT / "history.csv"), title="Occlusion training history")
 
 # %% [markdown]
-# ## Results: each occlusion type
+# ## Results: each occlusion type and family
 #
-# One test face per row and type: what the model saw, what Telea inpainting makes of it
-# given the exact mask, what pix2pix makes of it without the mask, and the original.
+# One test face per row: what the model saw, the pixels it decided to change (its
+# predicted mask), what it made of them without being told where the occlusion is, what
+# Telea inpainting makes of it given the exact mask, and the original.
 
 # %%
 row = 1 if len(clean) > 1 else 0
-occluded = np.stack([examples[kind][0][row] for kind in OCCLUSIONS])
-masks = np.stack([examples[kind][2][row] for kind in OCCLUSIONS])
+occluded = np.stack([examples[group][0][row] for group in GROUPS])
+masks = np.stack([examples[group][2][row] for group in GROUPS])
+restored = np.asarray(model(occluded, training=False))
+changed = np.any(np.abs(restored - occluded) > 1 / 255, axis=-1, keepdims=True)
 plots.image_grid(
     [
         occluded,
+        np.repeat(changed * 2.0 - 1.0, 3, axis=-1),
+        restored,
         baselines.inpaint_telea(occluded, masks),
-        model(occluded, training=False),
-        np.stack([examples[kind][1][row] for kind in OCCLUSIONS]),
+        np.stack([examples[group][1][row] for group in GROUPS]),
     ],
-    ["occluded input", "OpenCV Telea (given the mask)", "pix2pix", "original"],
-    row_titles=list(OCCLUSIONS),
-    suptitle="Reconstruction of each occlusion type",
+    ["occluded input", "changed by pix2pix", "pix2pix (blind)", "Telea (given the mask)", "original"],
+    row_titles=GROUPS,
+    suptitle="Reconstruction of each occlusion type and family",
 )
 
 # %% [markdown]
@@ -193,14 +221,81 @@ rows = []
 for kind, batches in test_sets.items():
     rows += [{**r, "group": kind} for r in baselines.compare(batches, methods)]
 table = baselines.wide_table(rows, group="group", mean_row="mean")
+for line in table[:-1]:  # mask IoU: the pixels the model changed against the true mask
+    ious = []
+    for inputs, _, true_masks in test_sets[line["group"]]:
+        outputs = np.asarray(model(inputs, training=False))
+        moved = np.any(np.abs(outputs - inputs.numpy()) > 1 / 255, axis=-1)
+        truth = true_masks.numpy()[..., 0] > 0
+        union = np.maximum((moved | truth).sum(axis=(1, 2)), 1)
+        ious += list((moved & truth).sum(axis=(1, 2)) / union)
+    line["mask IoU"] = float(np.mean(ious))
 for line in table:
     line["occlusion"] = line.pop("group")
 columns = ["occlusion"] + [f"{m} {k}" for m in methods for k in ("ssim", "psnr")]
+columns.append("mask IoU")
 print(f"{rows[0]['images']} test faces per occlusion type")
 Markdown(baselines.markdown_table(table, columns))
 
 # %%
-plots.metric_bars(rows, "psnr", "PSNR per occlusion type (higher is better)", ylabel="PSNR (dB)")
+plots.metric_bars(rows, "psnr", "PSNR per occlusion group (higher is better)", ylabel="PSNR (dB)")
+
+# %% [markdown]
+# ## Given the mask
+#
+# A user who can paint the hole (or a detector that finds it) knows where the occlusion
+# is, which is what Telea is told. `mask_input=True` (`pix2pix-tf train --mask-input`)
+# gives the mask to the generator as a fourth input channel; its output is the painting
+# inside the mask and the input exactly outside it (`output_mode="inpaint"`). The export
+# then has `serve_masked_uint8(photos, masks)`, and `pix2pix-tf predict --mask` reads
+# masks from image files.
+
+# %%
+given_config = TrainConfig.for_task(
+    "occlusion",
+    mask_input=True,
+    data=DATA,
+    image_size=IMAGE_SIZE,
+    steps=MASK_GIVEN_STEPS,
+    steps_per_epoch=STEPS_PER_EPOCH,
+    num_faces=NUM_FACES,
+    **SMOKE_OPTIONS,
+)
+GIVEN_OUT = OUT.parent / (OUT.name + "_mask_given")
+if RESTART and (GIVEN_OUT / "config.json").is_file():
+    shutil.rmtree(GIVEN_OUT)
+given_model, _ = train(given_config, GIVEN_OUT, verbose=0 if SMOKE else 2)
+
+
+def with_mask(inputs, masks):
+    """The photo and its mask as the generator's four channels: 1 fill, -1 keep."""
+    return np.concatenate([inputs, np.where(np.asarray(masks) > 0, 1.0, -1.0)], axis=-1)
+
+
+given_rows = []
+for group, batches in test_sets.items():
+    given_methods = {
+        "Telea": baselines.inpaint_telea,
+        "pix2pix given the mask": lambda a, m: np.asarray(
+            given_model(with_mask(a, m), training=False)
+        ),
+    }
+    given_rows += [{**r, "group": group} for r in baselines.compare(batches, given_methods)]
+given_table = baselines.wide_table(given_rows, group="group", mean_row="mean")
+Markdown(baselines.markdown_table(given_table))
+
+# %%
+plots.image_grid(
+    [
+        occluded,
+        baselines.inpaint_telea(occluded, masks),
+        np.asarray(given_model(with_mask(occluded, masks), training=False)),
+        np.stack([examples[group][1][row] for group in GROUPS]),
+    ],
+    ["occluded input", "Telea (given the mask)", "pix2pix (given the mask)", "original"],
+    row_titles=GROUPS,
+    suptitle="Inpainting with the mask given",
+)
 
 # %% [markdown]
 # **What it reaches.** In our run with the defaults above on the synthetic faces (64x64,

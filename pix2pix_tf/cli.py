@@ -48,11 +48,14 @@ _RECIPE_OPTIONS = {
     "changed_weight": "changed_weight",
     "feature_matching_weight": "feature_matching_weight",
     "mask_weight": "mask_weight",
+    "hard_mask": "hard_mask",
+    "upsampling": "upsampling",
     "generator": "generator",
 }
 
 
 def _add_train(commands):
+    from pix2pix_tf.models.blocks import UPSAMPLINGS
     from pix2pix_tf.models.generators import OUTPUT_MODES
     from pix2pix_tf.tasks import TASKS, UNPAIRED_TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
@@ -163,6 +166,23 @@ def _add_train(commands):
         "pixels the input changed",
     )
     p.add_argument(
+        "--hard-mask",
+        action=argparse.BooleanOptionalAction,
+        help="composite output: round the blend mask to 0/1 outside training (kept pixels exact)",
+    )
+    p.add_argument(
+        "--upsampling",
+        choices=UPSAMPLINGS,
+        help="transpose: the paper's transposed convolutions; resize: resize + convolution "
+        "(no checkerboard)",
+    )
+    p.add_argument(
+        "--mask-input",
+        action="store_true",
+        help="occlusion tasks: give the generator the occlusion's mask as a 4th channel "
+        "(mask-given inpainting; exported with serve_masked signatures)",
+    )
+    p.add_argument(
         "--max-minutes",
         type=float,
         help="stop training after this many minutes, then checkpoint, evaluate and export",
@@ -208,6 +228,9 @@ def _train_config(args):
         changed_weight=args.changed_weight,
         feature_matching_weight=args.feature_matching_weight,
         mask_weight=args.mask_weight,
+        hard_mask=args.hard_mask,
+        upsampling=args.upsampling,
+        mask_input=args.mask_input,
         max_minutes=args.max_minutes,
         model=args.model,
         generator=args.generator,
@@ -353,7 +376,7 @@ def _export(args):
         calibration=calibration,
         static_shape=args.static_shape,
         # `train --mask-input` (issue 13, its training side is merged on its own branch).
-        mask_input=getattr(config, "mask_input", False),
+        mask_input=config.mask_input,
     )
     metadata = read_metadata(args.out)
     if args.int8:
@@ -399,8 +422,13 @@ def _predict(args):
 
     endpoint = "serve_uint8" if args.direction == "AtoB" else "b_to_a_uint8"
     written = predict_files(
-        args.saved_model, args.images, args.out, runtime=args.runtime, precision=args.precision,
-        endpoint=endpoint, masks=args.mask,
+        args.saved_model,
+        args.images,
+        args.out,
+        runtime=args.runtime,
+        precision=args.precision,
+        endpoint=endpoint,
+        masks=args.mask,
     )
     for image, path in zip(args.images, written):
         if path.stem != image.stem:

@@ -134,7 +134,7 @@ def photo_folder(tmp_path_factory):
 
 
 def test_every_experiment_task_is_registered():
-    expected = {"occlusion", "threshold", "contours", "canny", "noise", "average"}
+    expected = {"occlusion", "occlusion-seed", "threshold", "contours", "canny", "noise", "average"}
     expected |= {"superres", "denoise", "noise2noise"}
     expected |= {f"occlusion-{k}" for k in ("mask", "blur", "partial", "full")}
     assert expected <= set(TASKS)

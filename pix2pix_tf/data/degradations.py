@@ -34,7 +34,7 @@ MASK_COLOURS = (
 )
 
 
-def _rng(seed):
+def seeded_rng(seed):
     """A NumPy generator from a shape-[2] integer seed (negative entries allowed)."""
     return np.random.default_rng([int(s) % 2**32 for s in np.ravel(seed)])
 
@@ -42,7 +42,7 @@ def _rng(seed):
 # --- occlusions ---------------------------------------------------------------------------
 
 
-class _FaceFrame:
+class FaceFrame:
     """Face coordinates: ``u`` across in eye distances from between the eyes, ``v``
     down the face with 0 on the eye line and 1 on the mouth line."""
 
@@ -58,7 +58,7 @@ class _FaceFrame:
         return self.origin + uv[:, :1] * self.across + uv[:, 1:] * self.down
 
 
-def _polygon_mask(shape, points):
+def polygon_mask(shape, points):
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(points * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
     return mask
@@ -81,7 +81,7 @@ def _face_mask(frame, shape, rng, image):
         (-0.6 * half, bottom - 0.1),
         (-0.95 * half, 1.15),
     ]
-    mask = _polygon_mask(shape, frame.points(outline))
+    mask = polygon_mask(shape, frame.points(outline))
     strap = max(1, int(round(0.04 * frame.distance)))
     for side in (-1, 1):
         for v in (top + 0.15, 1.2):
@@ -104,7 +104,7 @@ def _blur(frame, shape, rng, image):
         axes = (rng.uniform(0.3, 0.7), rng.uniform(0.25, 0.6))
     angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
     ring = np.stack([centre[0] + axes[0] * np.cos(angles), centre[1] + axes[1] * np.sin(angles)], 1)
-    mask = _polygon_mask(shape, frame.points(ring))
+    mask = polygon_mask(shape, frame.points(ring))
     sigma = max(1.0, rng.uniform(0.12, 0.25) * frame.distance)
     blurred = cv2.GaussianBlur(image, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
     return mask, blurred.reshape(image.shape)
@@ -127,7 +127,7 @@ def _partial(frame, shape, rng, image):
     v = rng.uniform(-0.6 + height / 2, 1.7 - height / 2)
     corners = [(u - width / 2, v - height / 2), (u + width / 2, v - height / 2)]
     corners += [(u + width / 2, v + height / 2), (u - width / 2, v + height / 2)]
-    return _polygon_mask(shape, frame.points(corners)), _random_fill(rng, image)
+    return polygon_mask(shape, frame.points(corners)), _random_fill(rng, image)
 
 
 def _full(frame, shape, rng, image):
@@ -135,7 +135,7 @@ def _full(frame, shape, rng, image):
     top = rng.uniform(-0.3, 0.55)
     reach = 4 * max(shape) / max(frame.distance, 1.0)  # past the image edges in any tilt
     corners = [(-reach, top), (reach, top), (reach, reach), (-reach, reach)]
-    return _polygon_mask(shape, frame.points(corners)), _random_fill(rng, image)
+    return polygon_mask(shape, frame.points(corners)), _random_fill(rng, image)
 
 
 _OCCLUDERS = {"mask": _face_mask, "blur": _blur, "partial": _partial, "full": _full}
@@ -148,6 +148,20 @@ def check_occlusions(kinds):
     if not kinds or unknown:
         raise ValueError(f"Occlusions must be among {OCCLUSIONS}, got {kinds!r}.")
     return kinds
+
+
+def occlude_with(image, landmarks, kind, rng):
+    """One occlusion of ``kind`` drawn with the NumPy generator ``rng``.
+
+    Arguments as for `occlude`, except that ``landmarks`` must be known (finite)
+    and the caller owns the randomness (`pix2pix_tf.data.occluders` mixes these
+    with its own shapes). Returns ``(occluded, mask)`` as `occlude` does.
+    """
+    shape = image.shape[:2]
+    mask, fill = _OCCLUDERS[kind](FaceFrame(landmarks), shape, rng, image)
+    covered = mask.astype(bool)[..., None]
+    occluded = np.where(covered, np.round(fill), image).astype(np.uint8)
+    return occluded, mask[..., None]
 
 
 def occlude(image, landmarks=None, kinds=OCCLUSIONS, seed=(0, 0)):
@@ -172,12 +186,8 @@ def occlude(image, landmarks=None, kinds=OCCLUSIONS, seed=(0, 0)):
     shape = image.shape[:2]
     if landmarks is None or not np.all(np.isfinite(landmarks)):
         landmarks = default_landmarks(shape)
-    rng = _rng(seed)
-    kind = kinds[rng.integers(len(kinds))]
-    mask, fill = _OCCLUDERS[kind](_FaceFrame(landmarks), shape, rng, image)
-    covered = mask.astype(bool)[..., None]
-    occluded = np.where(covered, np.round(fill), image).astype(np.uint8)
-    return occluded, mask[..., None]
+    rng = seeded_rng(seed)
+    return occlude_with(image, landmarks, kinds[rng.integers(len(kinds))], rng)
 
 
 def tf_occlude(image, landmarks, seed, kinds=OCCLUSIONS):

@@ -180,8 +180,47 @@ def downsample(x, filters, name, size=4, norm="batch", slope=0.2):
     return layers.LeakyReLU(negative_slope=slope, name=f"{name}_lrelu")(x)
 
 
-def upsample(x, filters, name, size=4, norm="batch", dropout=0.0, seed=None):
-    """ConvTranspose(stride 2) -> norm -> dropout -> ReLU: doubles height and width.
+UPSAMPLINGS = ("transpose", "resize")
+
+
+def check_upsampling(upsampling):
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling must be one of {UPSAMPLINGS}, got {upsampling!r}.")
+    return upsampling
+
+
+def upsampling_conv(x, filters, name, size=4, upsampling="transpose", **conv_options):
+    """A layer that doubles height and width: a stride-2 transposed convolution
+    (the paper), or nearest-neighbour resizing then a 3x3 convolution ("resize").
+
+    Transposed convolutions whose kernel size is not a multiple of their stride
+    overlap unevenly and paint a checkerboard, clearest in large flat fills;
+    resizing first gives every output pixel the same weights (Odena et al.,
+    "Deconvolution and Checkerboard Artifacts", Distill 2016).
+
+    Args:
+        x: input tensor (batch, height, width, channels).
+        filters: output channels.
+        name: the convolution's name (the resize layer gets "<name>_resize").
+        size: kernel size of the transposed convolution (the resize path uses 3).
+        upsampling: "transpose" or "resize".
+        **conv_options: passed to the convolution (initializers, activation, dtype).
+
+    Returns:
+        Tensor (batch, 2 * height, 2 * width, filters).
+    """
+    if check_upsampling(upsampling) == "transpose":
+        return layers.Conv2DTranspose(
+            filters, size, strides=2, padding="same", name=name, **conv_options
+        )(x)
+    x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+    return layers.Conv2D(filters, 3, padding="same", name=name, **conv_options)(x)
+
+
+def upsample(
+    x, filters, name, size=4, norm="batch", dropout=0.0, seed=None, upsampling="transpose"
+):
+    """Upsampling conv -> norm -> dropout -> ReLU: doubles height and width.
 
     Args:
         x: input tensor (batch, height, width, channels).
@@ -191,20 +230,21 @@ def upsample(x, filters, name, size=4, norm="batch", dropout=0.0, seed=None):
         norm: "batch", "instance" or "none".
         dropout: dropout rate, 0 for none.
         seed: seed of the dropout noise.
+        upsampling: "transpose" (the paper) or "resize" (`upsampling_conv`).
 
     Returns:
         Tensor (batch, 2 * height, 2 * width, filters).
     """
     norm_layer = normalization(norm, f"{name}_norm")
-    x = layers.Conv2DTranspose(
+    x = upsampling_conv(
+        x,
         filters,
+        f"{name}_deconv",
         size,
-        strides=2,
-        padding="same",
+        upsampling,
         kernel_initializer=conv_init(),
         use_bias=norm_layer is None,
-        name=f"{name}_deconv",
-    )(x)
+    )
     if norm_layer is not None:
         x = norm_layer(x)
     if dropout:

@@ -3,9 +3,15 @@
 import keras
 from keras import layers, ops
 
-from pix2pix_tf.models.blocks import conv_init, downsample, upsample
+from pix2pix_tf.models.blocks import (
+    check_upsampling,
+    conv_init,
+    downsample,
+    upsample,
+    upsampling_conv,
+)
 
-OUTPUT_MODES = ("direct", "residual", "composite", "chroma")
+OUTPUT_MODES = ("direct", "residual", "composite", "chroma", "inpaint")
 # Inputs are pulled this far inside (-1, 1) before atanh, so that it stays finite.
 _ATANH_MARGIN = 1e-3
 # Initial bias of the composite's mask logits: sigmoid(-3) = 0.05, so that an
@@ -71,12 +77,51 @@ class CompositeOutput(layers.Layer):
     Where the mask is 0 the output is exactly the input, so pixels that the
     network leaves alone keep their detail (cf. the attention masks of
     GANimation, Pumarola et al., 2018).
+
+    Args:
+        hard_at_inference: outside training, round the mask to 0 or 1, so that
+            every pixel is either the input's exactly or the generated one (a
+            soft mask keeps a faint ghost of the occluder where it is unsure).
     """
 
-    def call(self, inputs):
+    def __init__(self, hard_at_inference=False, **kwargs):
+        super().__init__(**kwargs)
+        self.hard_at_inference = bool(hard_at_inference)
+
+    def call(self, inputs, training=None):
         image, generated, mask = inputs
         image = ops.cast(_as_channels(image, generated.shape[-1]), generated.dtype)
+        if self.hard_at_inference and not training:
+            mask = ops.cast(mask > 0.5, mask.dtype)
         return image + mask * (generated - image)
+
+    def get_config(self):
+        return {**super().get_config(), "hard_at_inference": self.hard_at_inference}
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class BlankHole(layers.Layer):
+    """The photo channels set to 0 (mid-grey) where the last channel, the given
+    mask, is above 0: the network sees the same hole whatever covered it, as
+    inpainting networks do (DeepFill, LaMa), rather than the occluder itself."""
+
+    def call(self, inputs):
+        fill = inputs[..., -1:] > 0.0  # (bs, H, W, 1)
+        photo = ops.where(fill, ops.zeros_like(inputs[..., :-1]), inputs[..., :-1])
+        return ops.concatenate([photo, inputs[..., -1:]], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class InpaintOutput(layers.Layer):
+    """The generated image where the input's last channel (the given mask) is
+    above 0, the input's photo channels exactly elsewhere: mask-given inpainting."""
+
+    def call(self, inputs):
+        image, generated = inputs
+        image = ops.cast(image, generated.dtype)
+        fill = ops.cast(image[..., -1:] > 0.0, generated.dtype)  # (bs, H, W, 1)
+        photo = image[..., : generated.shape[-1]]
+        return photo + fill * (generated - photo)
 
 
 def chroma_offsets(chroma):
@@ -158,10 +203,19 @@ class UNetGenerator(keras.Model):
         seed: seed of the dropout noise.
         output_mode: "direct" (tanh image), "residual" (input + correction, in
             tanh space), "composite" (a generated image blended over the input
-            by a predicted soft mask) or "chroma" (predicted Cb, Cr on the input's
-            luma, `ChromaOutput`; 3 output channels). Residual and composite need
+            by a predicted soft mask), "chroma" (predicted Cb, Cr on the input's
+            luma, `ChromaOutput`; 3 output channels) or "inpaint" (the image
+            where a mask given as the last input channel is > 0, the input
+            elsewhere, `InpaintOutput`; the network sees the hole blanked,
+            `BlankHole`). Residual and composite need
             ``input_channels`` equal to ``output_channels`` or 1 (a gray input
-            is repeated); chroma needs 1 (or 3, whose luma is kept).
+            is repeated); chroma needs 1 (or 3, whose luma is kept); inpaint
+            ``output_channels + 1``.
+        upsampling: "transpose" (stride-2 transposed convolutions, the paper)
+            or "resize" (nearest resize + 3x3 convolution: no checkerboard,
+            `blocks.upsampling_conv`).
+        hard_mask: composite output rounds its mask to 0 or 1 outside
+            training (`CompositeOutput`).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -184,8 +238,11 @@ class UNetGenerator(keras.Model):
         slope=0.2,
         seed=None,
         output_mode="direct",
+        upsampling="transpose",
+        hard_mask=False,
         **kwargs,
     ):
+        check_upsampling(upsampling)
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}.")
         if output_mode not in OUTPUT_MODES:
@@ -196,7 +253,13 @@ class UNetGenerator(keras.Model):
                 f"whose luma is kept) and output_channels 3, got {input_channels} and "
                 f"{output_channels}; use 'direct'."
             )
-        if output_mode != "direct" and input_channels not in (1, output_channels):
+        if output_mode == "inpaint" and input_channels != output_channels + 1:
+            raise ValueError(
+                "output_mode 'inpaint' fills the pixels of a mask given as the last input "
+                f"channel: input_channels must be output_channels + 1 ({output_channels + 1}), "
+                f"got {input_channels}."
+            )
+        if output_mode not in ("direct", "inpaint") and input_channels not in (1, output_channels):
             raise ValueError(
                 f"output_mode {output_mode!r} adds to the input, so input_channels must be 1 "
                 f"or output_channels ({output_channels}), got {input_channels}; use 'direct'."
@@ -205,7 +268,7 @@ class UNetGenerator(keras.Model):
         filters = [min(base_filters * 2**i, max_filters) for i in range(depth)]
 
         inputs = keras.Input((height, width, input_channels), name="input_image")
-        x = inputs
+        x = BlankHole(name="blank_hole")(inputs) if output_mode == "inpaint" else inputs
         skips = []
         for i, f in enumerate(filters):
             outer_or_inner = i in (0, depth - 1)
@@ -217,10 +280,14 @@ class UNetGenerator(keras.Model):
         for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):
             rate = dropout if i < dropout_blocks else 0.0
             seed_i = None if seed is None else seed + i
-            x = upsample(x, f, f"up{i + 1}", norm=norm, dropout=rate, seed=seed_i)
+            x = upsample(
+                x, f, f"up{i + 1}", norm=norm, dropout=rate, seed=seed_i, upsampling=upsampling
+            )
             x = layers.Concatenate(name=f"up{i + 1}_skip")([x, skip])  # (bs, h, w, 2f)
 
-        outputs = self._output_layers(inputs, x, output_channels, output_mode)
+        outputs = self._output_layers(
+            inputs, x, output_channels, output_mode, upsampling, hard_mask
+        )
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size = None if image_size is None else (height, width)
         self.input_channels = input_channels
@@ -234,21 +301,23 @@ class UNetGenerator(keras.Model):
         self.slope = slope
         self.seed = seed
         self.output_mode = output_mode
+        self.upsampling = upsampling
+        self.hard_mask = bool(hard_mask)
 
     @staticmethod
-    def _output_layers(inputs, x, output_channels, output_mode):
+    def _output_layers(inputs, x, output_channels, output_mode, upsampling, hard_mask):
         def last_layer(channels, activation, name, bias=0.0):
-            return layers.Conv2DTranspose(
+            return upsampling_conv(
+                x,
                 channels,
+                name,
                 4,
-                strides=2,
-                padding="same",
+                upsampling,
                 kernel_initializer=conv_init(),
                 bias_initializer=keras.initializers.Constant(bias) if bias else "zeros",
                 activation=activation,
                 dtype="float32",  # keep the image in float32 under mixed precision
-                name=name,
-            )(x)  # (bs, H, W, channels)
+            )  # (bs, H, W, channels)
 
         if output_mode == "direct":
             return last_layer(output_channels, "tanh", "output_image")
@@ -258,9 +327,13 @@ class UNetGenerator(keras.Model):
         if output_mode == "chroma":
             chroma = last_layer(2, "tanh", "chroma")  # (bs, H, W, 2): Cb, Cr
             return ChromaOutput(dtype="float32", name="output_image")([inputs, chroma])
+        if output_mode == "inpaint":
+            generated = last_layer(output_channels, "tanh", "generated")  # (bs, H, W, out)
+            return InpaintOutput(dtype="float32", name="output_image")([inputs, generated])
         generated = last_layer(output_channels, "tanh", "generated")  # (bs, H, W, out)
         mask = last_layer(1, "sigmoid", "blend_mask", _MASK_BIAS)  # (bs, H, W, 1)
-        return CompositeOutput(dtype="float32", name="output_image")([inputs, generated, mask])
+        composite = CompositeOutput(hard_mask, dtype="float32", name="output_image")
+        return composite([inputs, generated, mask])
 
     def get_config(self):
         return {
@@ -278,6 +351,8 @@ class UNetGenerator(keras.Model):
             "slope": self.slope,
             "seed": self.seed,
             "output_mode": self.output_mode,
+            "upsampling": self.upsampling,
+            "hard_mask": self.hard_mask,
         }
 
     @classmethod

@@ -117,13 +117,15 @@ def masked_functions(serve, serve_uint8):
     """
 
     def with_mask(images, masks, threshold, fill, keep):
-        tf.debugging.assert_equal(
+        same_size = tf.debugging.assert_equal(
             tf.shape(masks)[:3],
             tf.shape(images)[:3],
             message="the masks must have the images' batch, height and width",
         )
-        channel = tf.where(masks > threshold, fill, keep)
-        return tf.concat([images, tf.cast(channel, images.dtype)], axis=-1)
+        # Before the concatenation, which would otherwise fail first with its own message.
+        with tf.control_dependencies([same_size]):
+            channel = tf.where(masks > threshold, fill, keep)
+            return tf.concat([images, tf.cast(channel, images.dtype)], axis=-1)
 
     def serve_masked(images, masks):
         # Thresholded: the generator learnt hard masks (1 fill, -1 keep), as uint8 gives.

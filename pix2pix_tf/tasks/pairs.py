@@ -8,6 +8,8 @@ returns uint8 pairs; `pipeline.make_dataset` turns them into training batches.
 
 import os
 
+import tensorflow as tf
+
 from pix2pix_tf.data.nist import nist_pairs
 from pix2pix_tf.data.photos import (
     SPLITS,
@@ -74,7 +76,24 @@ def reverse_problem(task):
     )
 
 
-def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=0, **options):
+def with_mask_channel(image, mask):
+    """``image`` with its occlusion mask as one more channel: 255 to fill, 0 to keep.
+
+    The input of mask-given inpainting (``TrainConfig.mask_input``); the
+    exported ``serve_masked_uint8`` builds the same from a photo and a mask.
+    """
+    return tf.concat([image, tf.cast(mask > 0, tf.uint8) * 255], axis=-1)
+
+
+def task_pairs(
+    task,
+    data=SYNTHETIC,
+    split="train",
+    image_size=(256, 256),
+    seed=0,
+    mask_input=False,
+    **options,
+):
     """uint8 (input, target) pairs of ``task`` for one split of ``data``.
 
     Args:
@@ -84,13 +103,16 @@ def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=
         image_size: (height, width) of the synthetic faces (folders keep their
             own sizes; the pipeline resizes).
         seed: seed of the split and of random inputs.
+        mask_input: append the task's mask to the input (`with_mask_channel`);
+            tasks with a mask only.
         **options: ``num_faces`` for synthetic data, ``direction`` of a paired
             task ("AtoB", or "BtoA" for target -> input: profile -> front on the
             synthetic faces, NIST SD18 and prepared or A|B folders), ``profiles``
             ("mirror" or "keep") for NIST SD18.
 
     Returns:
-        `tf.data.Dataset` of (input, target) uint8 images with the task's channels.
+        `tf.data.Dataset` of (input, target) uint8 images with the task's channels
+        (and the mask channel with ``mask_input``).
     """
     task = get_task(task)
     if split not in SPLITS:
@@ -101,6 +123,10 @@ def task_pairs(task, data=SYNTHETIC, split="train", image_size=(256, 256), seed=
     if direction == "BtoA" and not task.paired:
         raise ValueError(reverse_problem(task))
     kind = source_kind(data)
+    if mask_input:
+        return masked_pairs(task, data, split, image_size, seed, **options).map(
+            lambda a, b, mask: (with_mask_channel(a, mask), b)
+        )
     if not task.paired:
         examples = task_examples(task, data, split, image_size, seed, **options)
         pairs = examples.map(lambda e: (e["input"], e["target"]))

@@ -35,6 +35,11 @@ class Task:
             input_channels) input. TF ops only, so that it runs inside tf.data.
         uses_landmarks: ``make_input`` is ``fn(image, seed, landmarks)``, with
             float32 (5, 2) landmarks, NaN where the source does not know them.
+        uses_donor: ``make_input`` also takes a ``donor``: the next photo of the
+            split (the last one's is the first), e.g. to cut textures from.
+        mask_input_defaults: `TrainConfig` settings that replace
+            ``train_defaults`` when the mask is given to the generator as an
+            extra input channel (``mask_input``); only for tasks with a mask.
         has_mask: ``make_input`` returns ``(input, mask)``, a uint8 (H, W, 1)
             mask of the pixels it changed, for evaluation (see `examples`).
         make_train_target: ``fn(image, seed) -> target`` for the training split
@@ -54,10 +59,12 @@ class Task:
     flip: bool = True
     make_input: Callable | None = None
     uses_landmarks: bool = False
+    uses_donor: bool = False
     has_mask: bool = False
     make_train_target: Callable | None = None
     pair_photos: Callable | None = None
     train_defaults: dict = dataclasses.field(default_factory=dict)
+    mask_input_defaults: dict = dataclasses.field(default_factory=dict)
 
     def pairs_from_images(self, images, seed=0, training=False):
         """(input, target) pairs from a dataset of uint8 RGB photos.
@@ -95,13 +102,21 @@ class Task:
         if self.pair_photos is not None:
             return self.pair_photos(images, seed)
 
+        if self.uses_donor:
+            # Each photo with the next one's image, the last with the first's.
+            others = images.map(lambda image, landmarks: image)
+            others = others.skip(1).concatenate(others.take(1))
+            images = tf.data.Dataset.zip(images, others).map(lambda photo, donor: (*photo, donor))
+
         def make_example(index, photo):
-            image, landmarks = photo
+            image, landmarks = photo[:2]
             element_seed = tf.stack([tf.cast(seed, tf.int64), index])
             element_seed = tf.cast(element_seed % (2**31 - 1), tf.int32)
-            args = (
-                (image, element_seed, landmarks) if self.uses_landmarks else (image, element_seed)
-            )
+            args = (image, element_seed)
+            if self.uses_landmarks:
+                args += (landmarks,)
+            if self.uses_donor:
+                args += (photo[2],)
             made = self.make_input(*args)
             example = {"input": made[0], "mask": made[1]} if self.has_mask else {"input": made}
             example["target"] = image

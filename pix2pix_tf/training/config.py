@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pix2pix_tf.data.photos import SYNTHETIC
 from pix2pix_tf.data.sources import DIRECTIONS
+from pix2pix_tf.models.blocks import check_upsampling
 from pix2pix_tf.models.generators import check_image_size
 from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
 from pix2pix_tf.tasks.pairs import reverse_problem
@@ -93,6 +94,13 @@ class TrainConfig:
         feature_matching_weight: weight of discriminator feature matching (see `Pix2Pix`).
         mask_weight: weight of the blend-mask cross-entropy of composite output
             (see `Pix2Pix`).
+        hard_mask: composite output rounds its blend mask to 0 or 1 outside
+            training, so pixels it keeps are the input's exactly.
+        upsampling: "transpose" (the paper) or "resize" (resize + convolution,
+            no checkerboard; see `blocks.upsampling_conv`).
+        mask_input: the generator also sees the task's mask as a fourth input
+            channel (mask-given inpainting; tasks with a mask only); the
+            task's ``mask_input_defaults`` replace its recipe.
         max_minutes: stop training after this many minutes of wall time (then
             checkpoint, evaluate and export as after the last epoch); None: no limit.
         model: "pix2pix" (paired tasks) or "cyclegan" (unpaired tasks, see
@@ -132,6 +140,9 @@ class TrainConfig:
     changed_weight: float = 0.0
     feature_matching_weight: float = 0.0
     mask_weight: float = 0.0
+    hard_mask: bool = False
+    upsampling: str = "transpose"
+    mask_input: bool = False
     max_minutes: float | None = None
     model: str = "pix2pix"
     generator: str = "unet"
@@ -193,8 +204,41 @@ class TrainConfig:
                 f"but output_mode is {self.output_mode!r}: set output_mode='composite' "
                 "(--output-mode composite) or mask_weight=0."
             )
+        if self.hard_mask and self.output_mode != "composite":
+            raise ValueError(
+                f"hard_mask rounds the blend mask of composite output, but output_mode is "
+                f"{self.output_mode!r}: set output_mode='composite' or hard_mask=False."
+            )
+        check_upsampling(self.upsampling)
+        self._check_mask_input()
         # Here, not when the model is built: a size that cannot work fails before any work.
         check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)
+
+    def _check_mask_input(self):
+        if not self.mask_input:
+            if self.output_mode == "inpaint":
+                raise ValueError(
+                    "output_mode 'inpaint' fills a mask given as an input channel: set "
+                    "mask_input=True (--mask-input), or choose another output_mode."
+                )
+            return
+        task = task_of(self.model, self.task)
+        if self.model != "pix2pix" or not task.has_mask:
+            raise ValueError(
+                f"mask_input gives the generator the mask of an occlusion, and task "
+                f"{self.task!r} ({self.model}) has none; use an occlusion task (e.g. "
+                "--task occlusion) or leave out --mask-input."
+            )
+        if self.output_mode not in ("inpaint", "direct"):
+            raise ValueError(
+                f"With mask_input the output is 'inpaint' (fill the given mask) or 'direct', "
+                f"got output_mode {self.output_mode!r}."
+            )
+
+    @property
+    def input_channels(self):
+        """Channels the generator sees: the task's, plus one for a given mask."""
+        return task_of(self.model, self.task).input_channels + int(self.mask_input)
 
     @property
     def dtype_policy(self):
@@ -220,7 +264,14 @@ class TrainConfig:
             'composite'
         """
         task = task_of(settings.get("model", "pix2pix"), task)
-        return cls(**{**task.train_defaults, **settings, "task": task.name})
+        recipe = dict(task.train_defaults)
+        if settings.get("mask_input") and getattr(task, "mask_input_defaults", None):
+            recipe = dict(task.mask_input_defaults)
+        if settings.get("output_mode", recipe.get("output_mode")) != "composite":
+            # The recipe's blend-mask settings go with its composite output.
+            recipe.pop("mask_weight", None)
+            recipe.pop("hard_mask", None)
+        return cls(**{**recipe, **settings, "task": task.name})
 
     @classmethod
     def from_json(cls, values):

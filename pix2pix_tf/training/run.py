@@ -64,10 +64,10 @@ def build_model(config):
     if config.model == "cyclegan":
         return unpaired.build_cyclegan(config)
     task = get_task(config.task)
-    generator = unpaired.build_generator(config, task.input_channels, task.target_channels)
+    generator = unpaired.build_generator(config, config.input_channels, task.target_channels)
     discriminator = PatchDiscriminator(
         image_size=config.image_size,
-        input_channels=task.input_channels,
+        input_channels=config.input_channels,
         target_channels=task.target_channels,
         base_filters=config.disc_filters or config.base_filters,
         n_layers=config.disc_layers,
@@ -107,6 +107,7 @@ def run_pairs(config, split):
         seed=config.seed,
         num_faces=config.num_faces,
         direction=config.direction,
+        mask_input=config.mask_input,
     )
 
 
@@ -346,7 +347,10 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
             unpaired.export_run(model, config, run_dir / "saved_model")
         else:
             export_generator(
-                model.generator, run_dir / "saved_model", inference_mode=config.inference_mode
+                model.generator,
+                run_dir / "saved_model",
+                inference_mode=config.inference_mode,
+                mask_input=config.mask_input,
             )
     return model, metrics
 

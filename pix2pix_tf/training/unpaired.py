@@ -45,6 +45,8 @@ def build_generator(config, input_channels, output_channels, name="generator"):
         dropout=config.dropout,
         seed=config.seed,
         output_mode=config.output_mode,
+        upsampling=config.upsampling,
+        hard_mask=config.hard_mask,
         name=name,
     )
 
