@@ -223,10 +223,12 @@ for kind, batches in test_sets.items():
 table = baselines.wide_table(rows, group="group", mean_row="mean")
 for line in table[:-1]:  # mask IoU: the pixels the model changed against the true mask
     ious = []
-    for inputs, _, true_masks in test_sets[line["group"]]:
+    for inputs, targets, true_masks in test_sets[line["group"]]:
         outputs = np.asarray(model(inputs, training=False))
         moved = np.any(np.abs(outputs - inputs.numpy()) > 1 / 255, axis=-1)
-        truth = true_masks.numpy()[..., 0] > 0
+        # The visible occlusion: masked pixels that the occluder changed.
+        visible = np.any(np.abs(inputs.numpy() - targets.numpy()) > 1 / 255, axis=-1)
+        truth = (true_masks.numpy()[..., 0] > 0) & visible
         union = np.maximum((moved | truth).sum(axis=(1, 2)), 1)
         ious += list((moved & truth).sum(axis=(1, 2)) / union)
     line["mask IoU"] = float(np.mean(ious))
@@ -349,7 +351,7 @@ restored = served.serve_uint8(as_uint8).numpy()
 plots.image_grid(
     [as_uint8, restored],
     ["occluded (uint8)", "SavedModel output"],
-    row_titles=list(OCCLUSIONS),
+    row_titles=GROUPS,
     suptitle="The exported model, loaded with tf.saved_model.load",
 )
 

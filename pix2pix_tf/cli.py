@@ -375,8 +375,7 @@ def _export(args):
         formats=formats,
         calibration=calibration,
         static_shape=args.static_shape,
-        # `train --mask-input` (issue 13, its training side is merged on its own branch).
-        mask_input=config.mask_input,
+        mask_input=config.mask_input,  # `train --mask-input`: the masked signatures too
     )
     metadata = read_metadata(args.out)
     if args.int8:

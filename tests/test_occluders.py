@@ -8,12 +8,12 @@ import pytest
 
 from pix2pix_tf.cli import _train_config, main, parser
 from pix2pix_tf.data.degradations import occlude
-from pix2pix_tf.data.occluders import AREA_RANGE, FAMILIES, FILLS, SHAPES, OcclusionMix
+from pix2pix_tf.data.occluders import FAMILIES, FILLS, SHAPES, OcclusionMix
 from pix2pix_tf.data.synthetic import SyntheticFaces
 from pix2pix_tf.models.generators import UNetGenerator
 from pix2pix_tf.serving.export import METADATA_FILE, load_exported
 from pix2pix_tf.tasks import TASKS, get_task
-from pix2pix_tf.tasks.catalogue import MASK_INPUT_RECIPE, OCCLUSION_RECIPE, occlusion_task
+from pix2pix_tf.tasks.catalogue import MASK_INPUT_RECIPE, occlusion_task
 from pix2pix_tf.tasks.pairs import masked_pairs, task_pairs
 from pix2pix_tf.training import TrainConfig
 
@@ -48,6 +48,14 @@ def test_draws_are_seeded_and_differ_between_seeds(faces):
     c = mix.draw(faces[0], donor=faces[1], seed=(1, 3))
     np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(a[1], c[1])
+
+
+def test_without_a_donor_textures_come_from_the_photo_flipped(faces):
+    mix = OcclusionMix(shapes=("rectangle",), fills=("texture",), seed_kinds=())
+    image = faces[0]
+    occluded, mask = (t.numpy() for t in mix.tf_draw(image, np.full((5, 2), np.nan), (0, 1)))
+    covered = mask[..., 0] == 1
+    assert covered.any() and np.any(occluded[covered] != image[covered])
 
 
 def test_texture_fill_comes_from_the_donor(faces):
@@ -89,7 +97,6 @@ def test_bad_mixes_say_what_is_known():
         OcclusionMix(shapes=("circle",))
     with pytest.raises(ValueError, match="at least one shape and one fill"):
         OcclusionMix(fills=(), seed_kinds=())
-    assert AREA_RANGE == (0.03, 0.5)
 
 
 def test_registered_tasks_cover_the_protocol():
@@ -137,6 +144,20 @@ def test_hard_mask_keeps_input_pixels_exactly_outside_training():
     # An untrained blend mask is sigmoid(-3) = 0.05 everywhere: rounded, every pixel kept.
     np.testing.assert_array_equal(g(x, training=False), x)
     assert not np.array_equal(g(x, training=True), x)
+    with pytest.raises(ValueError, match="hard_mask"):
+        UNetGenerator(image_size=(32, 32), depth=5, output_mode="residual", hard_mask=True)
+
+
+def test_exported_composite_generator_applies_the_hard_mask(tmp_path):
+    from pix2pix_tf.serving.export import export_generator
+
+    g = UNetGenerator(
+        image_size=(32, 32), depth=5, base_filters=4, output_mode="composite", hard_mask=True
+    )
+    export_generator(g, tmp_path / "export")
+    photo = np.random.default_rng(4).integers(0, 256, (1, 40, 48, 3), dtype=np.uint8)
+    served = load_exported(tmp_path / "export").serve_uint8(photo).numpy()
+    np.testing.assert_array_equal(served, photo)  # any size, untouched pixels exact
 
 
 def test_inpaint_output_fills_only_the_given_mask():
@@ -163,9 +184,11 @@ def test_recipes_blind_and_mask_given():
     given = TrainConfig.for_task("occlusion", mask_input=True)
     assert given.output_mode == "inpaint" and given.input_channels == 4
     assert (given.hard_mask, given.mask_weight) == (False, 0.0)
-    assert MASK_INPUT_RECIPE["upsampling"] == OCCLUSION_RECIPE["upsampling"]
-    # Another output mode drops the recipe's blend-mask settings rather than fail.
+    assert given.l1_weight == MASK_INPUT_RECIPE["l1_weight"] != TrainConfig().l1_weight
+    # Another output mode drops the recipe's settings that go with its output, rather than fail.
     assert TrainConfig.for_task("occlusion", output_mode="residual").mask_weight == 0.0
+    direct = TrainConfig.for_task("occlusion", mask_input=True, output_mode="direct")
+    assert direct.l1_weight == TrainConfig().l1_weight
 
 
 def test_mask_input_errors_say_what_to_do():
@@ -219,13 +242,16 @@ def test_mask_input_run_trains_and_exports_masked_signatures(tmp_path):
 def test_mask_iou_compares_changed_pixels_with_the_true_mask():
     from bench.occlusion import mask_iou
 
-    inputs = np.zeros((2, 8, 8, 3), np.float32)
+    targets = np.zeros((2, 8, 8, 3), np.float32)
+    inputs = targets.copy()
+    inputs[:, :4] = 0.3  # the top half is occluded ...
+    inputs[:, 3] = 0.0  # ... but its last row looks as it was
     masks = np.zeros((2, 8, 8, 1), np.uint8)
-    masks[:, :4] = 1  # the top half is occluded
+    masks[:, :4] = 1
     outputs = inputs.copy()
-    outputs[0, :4] = 0.5  # image 0: exactly the mask changed
-    outputs[1, :2] = 0.5  # image 1: half of it
-    np.testing.assert_allclose(mask_iou(inputs, outputs, masks), [1.0, 0.5])
+    outputs[0, :3] = 0.5  # image 0: exactly the visible occlusion changed
+    outputs[1, :2] = 0.5  # image 1: two of its three rows
+    np.testing.assert_allclose(mask_iou(inputs, outputs, masks, targets), [1.0, 2 / 3])
 
 
 def test_occlusion_targets_need_every_group():
@@ -285,3 +311,15 @@ def test_inpainting_network_sees_the_hole_not_the_occluder():
     a = g(np.concatenate([photo, mask], -1))
     b = g(np.concatenate([covered, mask], -1))
     np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_mask_given_inputs_are_shown_as_the_photo_tinted_where_the_mask_is():
+    from pix2pix_tf.evaluation.plots import to_display
+
+    photo = np.full((1, 4, 4, 3), 0.0, np.float32)  # mid-grey
+    mask = -np.ones((1, 4, 4, 1), np.float32)
+    mask[:, :2] = 1.0
+    shown = to_display(np.concatenate([photo, mask], -1))
+    assert shown.shape == (1, 4, 4, 3)
+    np.testing.assert_allclose(shown[0, 2:], 0.5)  # kept: the photo itself
+    np.testing.assert_allclose(shown[0, :2], [0.75, 0.25, 0.75])  # filled: tinted magenta

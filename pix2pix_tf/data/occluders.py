@@ -85,9 +85,11 @@ class OcclusionMix:
     @property
     def uses_donor(self):
         """Whether some draws cut a texture from another photo."""
-        return "texture" in self.fills and self.seed_share < 1.0
+        draws_shapes = bool(self.shapes) and (not self.seed_kinds or self.seed_share < 1.0)
+        return "texture" in self.fills and draws_shapes
 
-    def only(self, family):
+    @staticmethod
+    def only(family):
         """The occlusions of one family alone (all fills of a shape, all shapes of a fill)."""
         check_family(family)
         if family in SHAPES:
@@ -153,7 +155,7 @@ class OcclusionMix:
 
     def tf_draw(self, image, landmarks, seed, donor=None):
         """`draw` as a TF op for `tf.data`; ``(occluded, mask)`` tensors."""
-        donor = image if donor is None else donor
+        donor = tf.zeros([0], tf.uint8) if donor is None else donor  # empty: `draw`'s None
 
         def run(image, landmarks, donor, seed):
             return self.draw(image, landmarks, donor, seed)
@@ -256,7 +258,7 @@ _SHAPE_DRAWERS = {
 
 def _donor_like(image, donor):
     """The donor at the photo's size and channels (the photo flipped if there is none)."""
-    if donor is None or np.asarray(donor).size == 0:
+    if donor is None or np.asarray(donor).size == 0:  # `tf_draw` passes an empty array
         return image[:, ::-1]
     donor = np.asarray(donor, np.uint8)
     if donor.shape[:2] != image.shape[:2]:

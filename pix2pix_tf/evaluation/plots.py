@@ -12,16 +12,29 @@ from matplotlib.figure import Figure
 
 from pix2pix_tf import atomic
 
+# Where a mask-given input's mask says "fill", the photo is shown tinted with this colour.
+MASK_TINT = np.array([1.0, 0.0, 1.0], np.float32)
+
 
 def to_display(images):
-    """Images in [-1, 1] (or uint8) -> float [0, 1] RGB arrays for imshow."""
+    """Images in [-1, 1] (or uint8) -> float [0, 1] RGB arrays for imshow.
+
+    A photo with its mask as a last channel (2 or 4 channels: mask-given
+    inpainting's input) is shown as the photo, tinted magenta where the mask
+    is set, rather than with the mask as transparency.
+    """
     images = np.asarray(images)
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / 255.0
     else:
         images = np.clip((images.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
+    mask = None
+    if images.shape[-1] in (2, 4):
+        images, mask = images[..., :-1], images[..., -1:] > 0.5
     if images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
+    if mask is not None:
+        images = np.where(mask, 0.5 * images + 0.5 * MASK_TINT, images)
     return images
 
 

@@ -253,6 +253,11 @@ class UNetGenerator(keras.Model):
                 f"whose luma is kept) and output_channels 3, got {input_channels} and "
                 f"{output_channels}; use 'direct'."
             )
+        if hard_mask and output_mode != "composite":
+            raise ValueError(
+                f"hard_mask rounds the blend mask of composite output; output_mode is "
+                f"{output_mode!r}: use output_mode='composite' or hard_mask=False."
+            )
         if output_mode == "inpaint" and input_channels != output_channels + 1:
             raise ValueError(
                 "output_mode 'inpaint' fills the pixels of a mask given as the last input "

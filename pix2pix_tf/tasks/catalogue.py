@@ -123,6 +123,7 @@ def occlusion_task(kinds=degradations.OCCLUSIONS, name=None, mix=None):
         )
     else:
         what, uses_donor = mix.describe(), mix.uses_donor
+        kinds = mix.shapes + mix.fills + (mix.seed_kinds if mix.seed_share > 0 else ())
         make_input = lambda image, seed, landmarks, donor=None: mix.tf_draw(  # noqa: E731
             image, landmarks, seed, donor
         )

@@ -267,10 +267,14 @@ class TrainConfig:
         recipe = dict(task.train_defaults)
         if settings.get("mask_input") and getattr(task, "mask_input_defaults", None):
             recipe = dict(task.mask_input_defaults)
-        if settings.get("output_mode", recipe.get("output_mode")) != "composite":
+        output_mode = settings.get("output_mode", recipe.get("output_mode"))
+        if output_mode != "composite":
             # The recipe's blend-mask settings go with its composite output.
             recipe.pop("mask_weight", None)
             recipe.pop("hard_mask", None)
+        if settings.get("mask_input") and output_mode != "inpaint":
+            # The mask-given recipe's L1 weight makes up for an exact output outside the hole.
+            recipe.pop("l1_weight", None)
         return cls(**{**recipe, **settings, "task": task.name})
 
     @classmethod

@@ -389,8 +389,10 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
     }
     task = get_task(config.task)
     # input_as_output shows a gray input as RGB: scored where that is the target's shape.
+    # A mask-input run's photo is its input without the mask channel.
     if (3 if task.input_channels == 1 else task.input_channels) == task.target_channels:
-        (trivial,) = compare(dataset, {"input": input_as_output})
+        photos = dataset.map(lambda a, b: (a[..., : task.input_channels], b))
+        (trivial,) = compare(photos, {"input": input_as_output})
         summary["input_as_output"] = {k: trivial[k] for k in ("ssim", "psnr", "l1")}
     if grid_path is not None:
         inputs, targets = fixed_batch(config, split)
