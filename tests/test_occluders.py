@@ -156,8 +156,8 @@ def test_exported_composite_generator_applies_the_hard_mask(tmp_path):
     )
     export_generator(g, tmp_path / "export")
     photo = np.random.default_rng(4).integers(0, 256, (1, 40, 48, 3), dtype=np.uint8)
-    served = load_exported(tmp_path / "export").serve_uint8(photo).numpy()
-    np.testing.assert_array_equal(served, photo)  # any size, untouched pixels exact
+    exported = load_exported(tmp_path / "export")
+    np.testing.assert_array_equal(exported.serve_uint8(photo).numpy(), photo)  # any size, untouched pixels exact
 
 
 def test_inpaint_output_fills_only_the_given_mask():
@@ -322,4 +322,5 @@ def test_mask_given_inputs_are_shown_as_the_photo_tinted_where_the_mask_is():
     shown = to_display(np.concatenate([photo, mask], -1))
     assert shown.shape == (1, 4, 4, 3)
     np.testing.assert_allclose(shown[0, 2:], 0.5)  # kept: the photo itself
-    np.testing.assert_allclose(shown[0, :2], [0.75, 0.25, 0.75])  # filled: tinted magenta
+    tinted = np.broadcast_to([0.75, 0.25, 0.75], shown[0, :2].shape)
+    np.testing.assert_allclose(shown[0, :2], tinted)  # filled: tinted magenta

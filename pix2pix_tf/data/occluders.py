@@ -155,6 +155,7 @@ class OcclusionMix:
 
     def tf_draw(self, image, landmarks, seed, donor=None):
         """`draw` as a TF op for `tf.data`; ``(occluded, mask)`` tensors."""
+        image = tf.convert_to_tensor(image, tf.uint8)
         donor = tf.zeros([0], tf.uint8) if donor is None else donor  # empty: `draw`'s None
 
         def run(image, landmarks, donor, seed):
