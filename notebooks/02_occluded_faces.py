@@ -300,45 +300,26 @@ plots.image_grid(
 )
 
 # %% [markdown]
-# **What it reaches.** In our run with the defaults above on the synthetic faces (64x64,
-# 600 steps of 16 images, 446 s of training and 8.4 minutes for the whole notebook on 2
-# otherwise idle CPU cores), the model averages **SSIM 0.883 and PSNR 26.63 dB** over the
-# four occlusion types, against 0.836 / 22.36 dB for the occluded input and 0.879 /
-# 26.28 dB for Telea, on 100 test faces per type:
+# **What it reaches.** The tables above are this run's. On real faces, with more
+# training: `python -m bench.occlusion --data ../shared/data/utkface --minutes 25` trains
+# the same recipes through `pix2pix-tf train` at 128x128 on UTKFace for 25 minutes on 2
+# CPU cores and scores the exported model on 300 test faces per group (2026-12-06; SSIM /
+# PSNR, Telea given the true mask):
 #
-# | occlusion | input SSIM | input PSNR | Telea SSIM | Telea PSNR | pix2pix SSIM | pix2pix PSNR |
-# | --- | --- | --- | --- | --- | --- | --- |
-# | mask | 0.846 | 19.25 | 0.907 | 24.97 | 0.901 | 26.53 |
-# | blur | 0.976 | 35.61 | 0.959 | 32.17 | 0.974 | 35.02 |
-# | partial | 0.918 | 23.29 | 0.959 | 31.35 | 0.932 | 27.34 |
-# | full | 0.606 | 11.30 | 0.691 | 16.62 | 0.726 | 17.62 |
-# | mean | 0.836 | 22.36 | 0.879 | 26.28 | 0.883 | 26.63 |
+# | group | blind pix2pix | pix2pix given the mask | occluded input | Telea |
+# | --- | --- | --- | --- | --- |
+BLIND_GIVEN_ROWS_NB
 #
-# The recipe is what changed since the paper's settings (0.799 / 22.38 dB in our earlier
-# run of 1500 steps of 4): visible pixels come back as they were, so the model no longer
-# loses SSIM where little was hidden. It beats Telea on `mask` and `full` (where Telea
-# can only smear the border inwards, pix2pix draws a chin and a collar) and on the mean,
-# but not on `partial` (4 dB below: in the picture above the edges of the rectangle
-# survive where the predicted mask does not quite reach them, while Telea is given the
-# exact rectangle), and on `blur` the input left alone is still best. The `full`
-# reconstructions are blotchy, with the checkerboard texture of transposed convolutions.
-#
-# **On real faces**: `python -m bench.quality --data ../shared/data/utkface --minutes 24`
-# trains this recipe through `pix2pix-tf train` at 128x128 on UTKFace for 24 minutes on 2
-# CPU cores (838 steps of 16, 13,408 images) and scores the first 200 test faces per type:
-#
-# | occlusion | input SSIM | input PSNR | Telea SSIM | Telea PSNR | pix2pix SSIM | pix2pix PSNR |
-# | --- | --- | --- | --- | --- | --- | --- |
-# | mask | 0.812 | 17.38 | 0.879 | 25.72 | 0.852 | 25.47 |
-# | blur | 0.961 | 34.46 | 0.954 | 31.45 | 0.960 | 34.21 |
-# | partial | 0.905 | 20.80 | 0.947 | 30.33 | 0.923 | 27.89 |
-# | full | 0.618 | 11.39 | 0.709 | 16.26 | 0.688 | 17.01 |
-# | mean | 0.824 | 21.01 | 0.873 | 25.94 | 0.856 | 26.15 |
-#
-# The same pattern on real skin and hair: the best mean PSNR and a win on `full`, Telea
-# ahead on `partial` and on SSIM. `docs/quality.md` has the ablation behind the recipe
-# and what is still missing. The published CelebA figures (SSIM 0.853, PSNR 22.33 dB)
-# come from larger images, far longer training and another mix of occlusions.
+# Told where the hole is, pix2pix fills it better than Telea in 12 of the 13 groups (not
+# thin strokes, which Telea closes almost exactly), 0.8 dB on average: it draws a chin
+# and lips where Telea smears the border inwards. Blind, it finds the occluders that
+# stand out from skin (the face mask, patches, the lower face) and removes them, but it
+# leaves skin-coloured textures and thin strokes in place and stays below Telea, which
+# is given what the blind model has to find. Where the photo is only blurred or
+# pixelated, the input itself is best. `docs/quality.md` has the pictures, the
+# leave-one-family-out run and what would close the gap. The published CelebA figures
+# (SSIM 0.853, PSNR 22.33 dB) come from larger images, far longer training and another
+# mix of occlusions.
 #
 # ## Export
 #
