@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test test-slow lint clean
+.PHONY: demo test test-slow lint clean walkthroughs gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ demo: $(VENV)/.installed
 		--image-size 64 --depth 6 --base-filters 32 --batch-size 4 --num-faces 1000 \
 		--steps 500 --steps-per-epoch 100 --lr 5e-4 --lr-decay 0.5
 	@echo "Open $(DEMO_OUT)/samples/test.png and $(DEMO_OUT)/loss_curve.png"
+
+# Rendered notebooks (docs/walkthroughs/) and the gallery (docs/gallery.md) from real runs.
+# DATA: a folder of face photos (UTKFace here); RUNS: where the runs go (not committed).
+DATA ?= ../shared/data/utkface
+RUNS ?= runs/gallery
+walkthroughs: $(VENV)/.installed-test
+	$(BIN)/python -m bench.walkthroughs --data $(DATA) --runs $(RUNS)/notebooks \
+		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=1600 --set 07:MINUTES=15
+
+gallery: $(VENV)/.installed-test
+	$(BIN)/python -m bench.gallery --data $(DATA) --runs $(RUNS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

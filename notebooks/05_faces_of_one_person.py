@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -157,7 +157,31 @@ def sharpness(image):
     return cv2.Laplacian(gray, cv2.CV_64F).var()
 
 
-mean_centred, mean_aligned = centred.mean(axis=0), aligned.mean(axis=0)
+def covered_crop(images, share=0.98):
+    """The centred square that (nearly) every image fills, as (top, left, size).
+
+    Alignment rotates and scales each photo, so a crop's edges can fall outside it:
+    those pixels are black, and their mean would frame the average face in black.
+    """
+    filled = (images.max(axis=-1) > 0).mean(axis=0) >= share
+    height, width = filled.shape
+    margin = 0
+    while margin < min(height, width) // 2 - 1 and not filled[
+        margin : height - margin, margin : width - margin
+    ].all():
+        margin += 1
+    return margin, margin, min(height, width) - 2 * margin
+
+
+def mean_face(images, crop):
+    top, left, size = crop
+    mean = images.astype(np.float32).mean(axis=0)[top : top + size, left : left + size]
+    return cv2.resize(mean, FACE_SIZE[::-1], interpolation=cv2.INTER_CUBIC).clip(0, 255)
+
+
+crop = covered_crop(aligned)
+mean_centred, mean_aligned = mean_face(centred, crop), mean_face(aligned, crop)
+print(f"both means cut to the middle {crop[2]}x{crop[2]} px that every aligned face fills")
 plots.image_grid(
     [mean_centred[None].astype(np.uint8), mean_aligned[None].astype(np.uint8)],
     [
