@@ -157,31 +157,12 @@ def sharpness(image):
     return cv2.Laplacian(gray, cv2.CV_64F).var()
 
 
-def covered_crop(images, share=0.98):
-    """The centred square that (nearly) every image fills, as (top, left, size).
-
-    Alignment rotates and scales each photo, so a crop's edges can fall outside it:
-    those pixels are black, and their mean would frame the average face in black.
-    """
-    filled = (images.max(axis=-1) > 0).mean(axis=0) >= share
-    height, width = filled.shape
-    margin = 0
-    while margin < min(height, width) // 2 - 1 and not filled[
-        margin : height - margin, margin : width - margin
-    ].all():
-        margin += 1
-    return margin, margin, min(height, width) - 2 * margin
-
-
-def mean_face(images, crop):
-    top, left, size = crop
-    mean = images.astype(np.float32).mean(axis=0)[top : top + size, left : left + size]
-    return cv2.resize(mean, FACE_SIZE[::-1], interpolation=cv2.INTER_CUBIC).clip(0, 255)
-
-
-crop = covered_crop(aligned)
-mean_centred, mean_aligned = mean_face(centred, crop), mean_face(aligned, crop)
-print(f"both means cut to the middle {crop[2]}x{crop[2]} px that every aligned face fills")
+# Aligned crops can reach past a photo's edges, which `warp` leaves black: both means are
+# cut to the square that every aligned face fills, so no black frame remains.
+mean_aligned, (_, _, side) = faces.mean_face(aligned, size=FACE_SIZE)
+top, left = (FACE_SIZE[0] - side) // 2, (FACE_SIZE[1] - side) // 2
+mean_centred = faces.mean_face(centred[:, top : top + side, left : left + side], size=FACE_SIZE)[0]
+print(f"both means cut to the middle {side}x{side} px")
 plots.image_grid(
     [mean_centred[None].astype(np.uint8), mean_aligned[None].astype(np.uint8)],
     [
