@@ -172,6 +172,19 @@ def shorten(text):
     return "\n".join([*lines[:half], f"... ({cut} lines left out) ...", *lines[-half:]])
 
 
+# TensorFlow's C++ start-up lines (glog prefix "I0000 00:00:..."), absl's notice and
+# the CPU-instruction note: noise on a page, whatever the machine.
+NOISE = re.compile(
+    r"^([IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|WARNING: All log messages before "
+    r"absl|To enable the following instructions|\[IPKernelApp\]|INFO:tensorflow:)"
+)
+
+
+def without_noise(text):
+    """A stream output without TensorFlow's start-up log lines."""
+    return "".join(line for line in text.splitlines(True) if not NOISE.match(line))
+
+
 def strip_ansi(text):
     return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
 
@@ -193,21 +206,21 @@ def render(notebook, stem, out_dir, header=""):
             continue
         if cell.cell_type != "code":
             continue
-        lines = [line for line in source.split("\n") if line.strip() != "# %matplotlib inline"]
+        lines = [line for line in source.split("\n") if "%matplotlib inline" not in line]
         if "\n".join(lines).strip():
             parts.append("```python\n" + "\n".join(lines).strip() + "\n```")
         text = []
         for output in cell.get("outputs", []):
             kind = output["output_type"]
             if kind == "stream":
-                text.append(strip_ansi(output["text"]))
+                text.append(without_noise(strip_ansi(output["text"])))
                 continue
             if kind == "error":
                 raise RuntimeError(f"{stem}: a cell failed: {output['ename']}: {output['evalue']}")
             data = output.get("data", {})
-            if text:
+            if "".join(text).strip():
                 parts.append("```\n" + shorten("".join(text)) + "\n```")
-                text = []
+            text = []
             mime = next((m for m in IMAGE_TYPES if m in data), None)
             if mime:
                 count += 1
@@ -220,7 +233,7 @@ def render(notebook, stem, out_dir, header=""):
                 parts.append(data["text/markdown"].strip())
             elif "text/plain" in data:
                 parts.append("```\n" + shorten(data["text/plain"]) + "\n```")
-        if text:
+        if "".join(text).strip():
             parts.append("```\n" + shorten("".join(text)) + "\n```")
     page = out_dir / f"{stem}.md"
     page.write_text("\n\n".join(parts) + "\n", encoding="utf-8")

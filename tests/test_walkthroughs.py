@@ -125,3 +125,14 @@ def test_long_outputs_are_shortened():
     assert short.startswith("0\n1\n") and short.endswith("98\n99")
     assert "(60 lines left out)" in short
     assert walkthroughs.shorten("a\nb\n") == "a\nb"
+
+
+def test_tensorflow_start_up_lines_are_left_out():
+    text = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796529503.367674    4159 port.cc:153] oneDNN custom operations are on.\n"
+        "E0000 00:00:1796529507.537935    4159 cuda_platform.cc:52] failed call to cuInit\n"
+        "To enable the following instructions: AVX2 AVX512F, in other operations, rebuild\n"
+        "epoch 1: loss 0.5\n"
+    )
+    assert walkthroughs.without_noise(text) == "epoch 1: loss 0.5\n"
