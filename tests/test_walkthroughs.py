@@ -136,3 +136,12 @@ def test_tensorflow_start_up_lines_are_left_out():
         "epoch 1: loss 0.5\n"
     )
     assert walkthroughs.without_noise(text) == "epoch 1: loss 0.5\n"
+
+
+def test_the_index_links_every_page_by_its_title(tmp_path):
+    (tmp_path / "02_b.md").write_text("> note\n\n# 2. Second\n\ntext\n")
+    (tmp_path / "01_a.md").write_text("# 1. First\n")
+    (tmp_path / "notes.md").write_text("# not a walkthrough\n")
+    text = walkthroughs.write_index(tmp_path).read_text()
+    assert text.index("- [1. First](01_a.md)") < text.index("- [2. Second](02_b.md)")
+    assert "notes.md" not in text
