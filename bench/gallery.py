@@ -319,6 +319,20 @@ def aligned_faces(data, size, count=ALIGNMENT_PHOTOS):
     return centred, aligned
 
 
+def filled_faces(aligned):
+    """Aligned crops cut to the square they all fill and resized back, in [-1, 1]: the
+    faces notebook 05's DCGAN learns from."""
+    import cv2
+
+    from pix2pix_tf.data import faces
+
+    top, left, side = faces.mean_face(aligned)[1]
+    height, width = aligned.shape[1:3]
+    square = aligned[:, top : top + side, left : left + side]
+    resized = [cv2.resize(f, (width, height), interpolation=cv2.INTER_LINEAR) for f in square]
+    return np.stack(resized).astype(np.float32) / 127.5 - 1.0
+
+
 def sharpness(image):
     """Variance of the Laplacian of the gray image: higher = more edges left."""
     import cv2
@@ -379,7 +393,7 @@ def dcgan_entry(data, run_dir, out_dir):
     generator = tf.saved_model.load(str(exported))
     latent = generator.serve.structured_input_signature[0][0].shape[-1]
     samples = generator.serve(tf.random.stateless_normal((64, latent), seed=[5, 0])).numpy()
-    real = aligned_faces(data, samples.shape[1:3])[1][:64].astype(np.float32) / 127.5 - 1.0
+    real = filled_faces(aligned_faces(data, samples.shape[1:3])[1])[:64]
     table = [
         {"images": "64 DCGAN samples", "mean L1 between two images": spread(samples)},
         {"images": f"{len(real)} real aligned faces", "mean L1 between two images": spread(real)},

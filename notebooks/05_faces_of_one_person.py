@@ -159,8 +159,7 @@ def sharpness(image):
 
 # Aligned crops can reach past a photo's edges, which `warp` leaves black: both means are
 # cut to the square that every aligned face fills, so no black frame remains.
-mean_aligned, (_, _, side) = faces.mean_face(aligned, size=FACE_SIZE)
-top, left = (FACE_SIZE[0] - side) // 2, (FACE_SIZE[1] - side) // 2
+mean_aligned, (top, left, side) = faces.mean_face(aligned, size=FACE_SIZE)
 mean_centred = faces.mean_face(centred[:, top : top + side, left : left + side], size=FACE_SIZE)[0]
 print(f"both means cut to the middle {side}x{side} px")
 plots.image_grid(
@@ -182,8 +181,11 @@ plots.image_grid(
 # turning from noise into faces.
 
 # %%
-real = tf.data.Dataset.from_tensor_slices(aligned.astype(np.float32) / 127.5 - 1.0)
-real = real.shuffle(len(aligned), seed=0).repeat().batch(DCGAN_BATCH, drop_remainder=True)
+# The same square of every aligned face, so that no black edge is there to be learnt.
+square = aligned[:, top : top + side, left : left + side]
+filled = np.stack([cv2.resize(f, FACE_SIZE[::-1], interpolation=cv2.INTER_LINEAR) for f in square])
+real = tf.data.Dataset.from_tensor_slices(filled.astype(np.float32) / 127.5 - 1.0)
+real = real.shuffle(len(filled), seed=0).repeat().batch(DCGAN_BATCH, drop_remainder=True)
 gan = DCGAN(
     DCGANGenerator(FACE_SIZE, latent_dim=LATENT_DIM, depth=4, base_filters=DCGAN_FILTERS),
     DCGANDiscriminator(FACE_SIZE, depth=4, base_filters=DCGAN_FILTERS),
@@ -208,7 +210,7 @@ Image(filename=OUT / "dcgan.gif")
 # %%
 samples = gan.sample(16, seed=1)
 plots.image_grid(
-    [aligned[:4], samples[:4], samples[4:8], samples[8:12]],
+    [filled[:4], samples[:4], samples[4:8], samples[8:12]],
     ["real (aligned)", "DCGAN samples", "more samples", "more samples"],
     suptitle=f"Real faces and new ones, after {DCGAN_STEPS} steps",
 )
@@ -219,7 +221,7 @@ plots.image_grid(
 # the same for real faces: each one's distance to its nearest *other* real face.
 
 # %%
-real_faces = aligned.astype(np.float32) / 127.5 - 1.0
+real_faces = filled.astype(np.float32) / 127.5 - 1.0
 
 
 def nearest_l1(images, pool, skip_same_index=False):

@@ -119,3 +119,11 @@ def test_sharpness_is_higher_for_edges_than_for_flat_gray():
     edges[:, ::4] = 0
     assert gallery.sharpness(flat) == 0.0
     assert gallery.sharpness(edges) > 100
+
+
+def test_filled_faces_have_no_black_frame():
+    crops = np.full((6, 32, 32, 3), 200, np.uint8)
+    crops[:, :4] = 0  # the edge that alignment left outside the photo
+    filled = gallery.filled_faces(crops)
+    assert filled.shape == crops.shape
+    np.testing.assert_allclose(filled, 200 / 127.5 - 1, atol=1e-3)
