@@ -29,14 +29,15 @@ demo: $(VENV)/.installed
 
 # Rendered notebooks (docs/walkthroughs/) and the gallery (docs/gallery.md) from real runs.
 # DATA: a folder of face photos (UTKFace here); RUNS: where the runs go (not committed).
-# The overrides keep the whole walkthroughs run near an hour on 2 CPU cores: a wider
-# DCGAN trained longer (the defaults collapse onto a few faces), and shorter 06 and 07.
+# 04 reads the photos shrunk to its 64x64 first, so that its sketches (1-pixel lines) are
+# drawn at the model's size. The overrides keep the whole run near an hour on 2 CPU
+# cores: a wider DCGAN trained longer, shorter 06 and 07.
 DATA ?= ../shared/data/utkface
 RUNS ?= runs/gallery
 walkthroughs: $(VENV)/.installed-test
-	$(BIN)/python -m bench.walkthroughs --data $(DATA) --runs $(RUNS)/notebooks \
+	$(BIN)/python -m bench.walkthroughs --data $(DATA) --runs $(RUNS)/notebooks --resized 04:64 \
 		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=1600 \
-		--set 06:EPOCHS=10 --set 06:STOP_AFTER=5 --set 07:MINUTES=10
+		--set 06:EPOCHS=8 --set 06:STOP_AFTER=4 --set 07:MINUTES=8
 
 gallery: $(VENV)/.installed-test
 	$(BIN)/python -m bench.gallery --data $(DATA) --runs $(RUNS)

@@ -190,7 +190,9 @@ def ensure_run(experiment, data, runs):
 def settings(config, metrics):
     """A run's settings and training time in a few words."""
     height, width = config.image_size
+    data = "synthetic people" if config.data == "synthetic" else f"`{Path(config.data).name}/`"
     parts = [
+        data,
         f"{height}x{width}",
         f"{metrics['steps']} steps of {config.batch_size} faces",
         f"{config.base_filters} filters",

@@ -240,6 +240,28 @@ def render(notebook, stem, out_dir, header=""):
     return page
 
 
+def resized_copy(data, size, root):
+    """A copy of the photos of folder ``data`` at ``size`` x ``size`` (OpenCV area
+    interpolation), written once under ``root``; returns its path."""
+    import cv2
+
+    from pix2pix_tf.data.image_checks import list_images
+
+    out = Path(root) / f"{Path(data).name}-{size}"
+    done = out / ".complete"
+    if done.is_file():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    for path in list_images(data):
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            continue  # the notebooks skip unreadable files the same way
+        small = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+        cv2.imwrite(str(out / (Path(path).stem + ".png")), small)
+    done.write_text("")
+    return out
+
+
 def page_header(path, data, values, seconds, command):
     """The note at the top of a rendered page: source, data, overrides, time, command."""
     lines = [
@@ -301,6 +323,13 @@ def main(argv=None):
         help="override a notebook parameter",
     )
     parser.add_argument(
+        "--resized",
+        action="append",
+        default=[],
+        metavar="NN:SIZE",
+        help="give notebook NN a copy of --data at SIZE x SIZE (written once under --runs)",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
         help="render the notebooks executed before, from --runs",
@@ -311,6 +340,12 @@ def main(argv=None):
     if args.data != "synthetic" and not Path(args.data).is_dir():
         raise SystemExit(f"--data {args.data}: no such folder (or write 'synthetic').")
     overrides = parse_overrides(args.overrides)
+    resized = {}
+    for item in args.resized:
+        match = re.fullmatch(r"(\d\d):(\d+)", item)
+        if not match or args.runs is None or args.data == "synthetic":
+            raise SystemExit(f"--resized {item!r}: write NN:SIZE, with --runs and a --data folder.")
+        resized[match.group(1)] = int(match.group(2))
     paths = notebook_paths(args.only)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.runs is not None:
@@ -319,6 +354,8 @@ def main(argv=None):
     for path in paths:
         number = path.name[:2]
         data = "synthetic" if number in SYNTHETIC_ONLY else str(Path(args.data).resolve())
+        if number in resized and not args.render_only:
+            data = str(resized_copy(data, resized[number], args.runs / "data"))
         values = dict(overrides.get(number, {}))
         if args.runs is not None:
             values.setdefault("OUT", f"Path({str(args.runs.resolve())!r}) / OUT.name")
@@ -338,7 +375,15 @@ def main(argv=None):
             if executed is not None:
                 nbformat.write(notebook, executed)
         shown = {k: v for k, v in values.items() if k != "OUT"}
-        header = page_header(path, data_words(data), shown, seconds, command)
+        words = data_words(args.data if number not in SYNTHETIC_ONLY else "synthetic")
+        if number in resized:
+            size = resized[number]
+            words += (
+                f", shrunk to {size}x{size} before the notebook reads them (so that the "
+                "sketches are drawn at the model's size: drawn at full size and shrunk, "
+                "their 1-pixel lines alias away)"
+            )
+        header = page_header(path, words, shown, seconds, command)
         page = render(notebook, path.stem, args.out, header)
         size = sum(f.stat().st_size for f in (args.out / path.stem).iterdir())
         print(

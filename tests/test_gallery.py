@@ -89,7 +89,7 @@ def test_denoise_picture_and_scores_beside_nl_means(runs, tmp_path):
     assert line["nl-means psnr"] > line["noisy input psnr"]
     assert markdown.startswith("|") and "nl-means psnr" in markdown
     assert metrics["steps"] == 2
-    assert "32x32, 2 steps of 2 faces" in gallery.settings(config, metrics)
+    assert "synthetic people, 32x32, 2 steps of 2 faces" in gallery.settings(config, metrics)
 
 
 def test_the_page_lists_the_run_and_its_command(runs, photos, tmp_path):

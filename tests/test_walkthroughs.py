@@ -145,3 +145,17 @@ def test_the_index_links_every_page_by_its_title(tmp_path):
     text = walkthroughs.write_index(tmp_path).read_text()
     assert text.index("- [1. First](01_a.md)") < text.index("- [2. Second](02_b.md)")
     assert "notes.md" not in text
+
+
+def test_a_resized_copy_is_written_once(tmp_path):
+    photos = tmp_path / "faces"
+    photos.mkdir()
+    for i in range(2):
+        Image.fromarray(np.full((80, 60, 3), 50 * i, np.uint8)).save(photos / f"p{i}.jpg")
+    copy = walkthroughs.resized_copy(photos, 16, tmp_path / "data")
+    assert copy == tmp_path / "data" / "faces-16"
+    sizes = sorted(Image.open(p).size for p in copy.glob("*.png"))
+    assert sizes == [(16, 16), (16, 16)]
+    (copy / "p0.png").unlink()
+    assert walkthroughs.resized_copy(photos, 16, tmp_path / "data") == copy
+    assert not (copy / "p0.png").exists()  # finished copies are not redone
