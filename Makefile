@@ -36,8 +36,8 @@ DATA ?= ../shared/data/utkface
 RUNS ?= runs/gallery
 walkthroughs: $(VENV)/.installed-test
 	$(BIN)/python -m bench.walkthroughs --data $(DATA) --runs $(RUNS)/notebooks --resized 04:64 \
-		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=1600 \
-		--set 06:EPOCHS=8 --set 06:STOP_AFTER=4 --set 07:MINUTES=8
+		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=1200 \
+		--set 06:EPOCHS=4 --set 06:STOP_AFTER=2 --set 07:MINUTES=5
 
 gallery: $(VENV)/.installed-test
 	$(BIN)/python -m bench.gallery --data $(DATA) --runs $(RUNS)

@@ -135,7 +135,7 @@ EXPERIMENTS = (
         "Super-resolution: 4x downscaled -> full size",
         "superres",
         "superres",
-        options=("--image-size", "64", "--steps", "1200", "--steps-per-epoch", "200"),
+        options=("--image-size", "64", "--steps", "1000", "--steps-per-epoch", "250"),
         note="The input is shown as the bicubic upscaling the model starts from.",
     ),
     Experiment(
@@ -143,14 +143,14 @@ EXPERIMENTS = (
         "Denoising (Gaussian noise, sigma 25)",
         "denoise",
         "denoise",
-        options=("--image-size", "64", "--steps", "400", "--steps-per-epoch", "100"),
+        options=("--image-size", "64", "--steps", "300", "--steps-per-epoch", "100"),
     ),
     Experiment(
         "noise2noise",
         "Noise2Noise: denoising learnt from noisy targets only",
         "noise2noise",
         "noise2noise",
-        options=("--image-size", "64", "--steps", "400", "--steps-per-epoch", "100"),
+        options=("--image-size", "64", "--steps", "300", "--steps-per-epoch", "100"),
         note="Trained on pairs of two noisy copies of each photo, never a clean one; scored "
         "on the clean photo.",
     ),

@@ -91,9 +91,10 @@ def inject_parameters(notebook, values):
     return notebook
 
 
-def execute(path, values, env, timeout=None):
+def execute(path, values, env, timeout=None, partial=None):
     """The notebook at ``path`` executed in a fresh kernel (cwd: its folder), with its outputs."""
     import jupytext
+    import nbformat
     from nbclient import NotebookClient
 
     notebook = inject_parameters(jupytext.read(path), values)
@@ -108,7 +109,12 @@ def execute(path, values, env, timeout=None):
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
         )
-        client.execute()
+        try:
+            client.execute()
+        except Exception:
+            if partial is not None:  # what ran, with the error, for a look afterwards
+                nbformat.write(notebook, partial)
+            raise
     finally:
         for name, value in saved.items():
             if value is None:
@@ -369,7 +375,7 @@ def main(argv=None):
         else:
             print(f"{path.name}: running on {data}", flush=True)
             started = time.perf_counter()
-            notebook = execute(path, values, env)
+            notebook = execute(path, values, env, partial=executed)
             seconds = time.perf_counter() - started
             notebook.metadata["walkthrough_seconds"] = seconds
             if executed is not None:

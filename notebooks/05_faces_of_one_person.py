@@ -276,8 +276,12 @@ for task in ("noise", "average"):
     )
     runs[task] = (config, train(config, OUT / task, verbose=0)[0])
 
+# A folder keeps its photos' own size: each is shrunk to the models' size first.
 photos_seen = np.stack(
-    [p for p, _ in source_photos(DATA, "train", FACE_SIZE, num_faces=NUM_FACES).as_numpy_iterator()]
+    [
+        cv2.resize(p, FACE_SIZE[::-1], interpolation=cv2.INTER_AREA)
+        for p, _ in source_photos(DATA, "train", FACE_SIZE, num_faces=NUM_FACES).as_numpy_iterator()
+    ]
 )
 average_face = photos_seen.astype(np.float32).mean(axis=0) / 127.5 - 1.0
 columns, titles = [], []
