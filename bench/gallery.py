@@ -283,7 +283,14 @@ def pix2pix_entry(experiment, run_dir, out_dir, limit):
             free = {"front view as profile": input_as_output}
         else:
             free = {"input as output": input_as_output}
-    methods = {"model": model_method(model), **free}
+    methods = {"model": model_method(model)}
+    shown = methods["model"]
+    if config.dropout > 0 and config.norm == "batch":
+        # Trained with dropout before batch norm: at inference without dropout, the
+        # moving variances (gathered with it) no longer fit and outputs drift (paler
+        # faces). The paper's own inference keeps dropout and batch statistics.
+        methods["model, paper inference"] = shown = paper_inference(model)
+    methods.update(free)
     rows = []
     for name, batches in groups.items():
         rows += [{**row, "group": name} for row in compare(batches, methods)]
@@ -307,11 +314,24 @@ def pix2pix_entry(experiment, run_dir, out_dir, limit):
     for name in [n for n in free if n in drawn]:
         columns.append(free[name](inputs, masks))
         titles.append(drawn[name])
-    columns += [np.asarray(model(inputs, training=False)), targets]
-    titles += ["pix2pix output", "target"]
+    columns += [shown(inputs), targets]
+    paper = shown is not methods["model"]
+    titles += ["pix2pix output" + ("\n(paper inference)" if paper else ""), "target"]
     fig = plots.image_grid(columns, titles, max_rows=len(inputs), row_titles=row_titles)
     picture = save_picture(fig, out_dir / experiment.name)
     return picture, markdown, table, config, metrics
+
+
+def paper_inference(model, batch_size=16):
+    """A `compare` method running a `Pix2Pix` as the paper does at test time: dropout on,
+    batch statistics of each batch of ``batch_size``."""
+
+    def run(inputs, masks=None):
+        return np.asarray(
+            model.predict(inputs, inference_mode="paper", batch_size=batch_size, verbose=0)
+        )
+
+    return run
 
 
 def aligned_faces(data, size, count=ALIGNMENT_PHOTOS):
