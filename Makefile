@@ -36,7 +36,7 @@ DATA ?= ../shared/data/utkface
 RUNS ?= runs/gallery
 walkthroughs: $(VENV)/.installed-test
 	$(BIN)/python -m bench.walkthroughs --data $(DATA) --runs $(RUNS)/notebooks --resized 04:64 \
-		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=1200 \
+		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=800 \
 		--set 06:EPOCHS=4 --set 06:STOP_AFTER=2 --set 07:MINUTES=5
 
 gallery: $(VENV)/.installed-test
