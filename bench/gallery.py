@@ -29,6 +29,7 @@ import numpy as np
 from bench import quality, walkthroughs
 
 REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
 EXAMPLES = 4  # test faces in each picture
 SCORED = 200  # test faces scored per group
 ALIGNMENT_PHOTOS = 400  # the photos notebook 05 aligns (its NUM_PHOTOS)
@@ -298,6 +299,9 @@ def pix2pix_entry(experiment, run_dir, out_dir, limit):
     from pix2pix_tf.training import load_trained, split_dataset
 
     config, model = load_trained(run_dir)
+    if config.data != "synthetic" and not Path(config.data).is_absolute():
+        # A notebook's relative path (a dataset it prepared) is relative to notebooks/.
+        config = dataclasses.replace(config, data=str((NOTEBOOKS / config.data).resolve()))
     metrics = json.loads((run_dir / "metrics.json").read_text())
     task = experiment.task
     size = config.image_size[0]
