@@ -179,14 +179,14 @@ EXPERIMENTS = (
         "Denoising (Gaussian noise, sigma 25)",
         "denoise",
         "denoise",
-        options=("--image-size", "64", "--steps", "300", "--steps-per-epoch", "100"),
+        options=("--image-size", "64", "--steps", "1200", "--steps-per-epoch", "300"),
     ),
     Experiment(
         "noise2noise",
         "Noise2Noise: denoising learnt from noisy targets only",
         "noise2noise",
         "noise2noise",
-        options=("--image-size", "64", "--steps", "300", "--steps-per-epoch", "100"),
+        options=("--image-size", "64", "--steps", "1200", "--steps-per-epoch", "300"),
         note="Trained on pairs of two noisy copies of each photo, never a clean one; scored "
         "on the clean photo.",
     ),
