@@ -74,6 +74,8 @@ DCGAN_FILTERS = 4 if SMOKE else 16
 NOISE_STEPS = 4 if SMOKE else 300  # pix2pix steps of each no-information experiment
 NUM_FACES = 20 if SMOKE else 1000  # synthetic people for the average-face experiment
 OUT = Path(tempfile.mkdtemp()) if SMOKE else Path("../runs/notebooks/05_one_person")
+
+# %%
 if OUT.exists() and not SMOKE:
     shutil.rmtree(OUT)  # this notebook always starts from scratch
 keras.utils.set_random_seed(0)
