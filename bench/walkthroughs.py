@@ -37,6 +37,8 @@ NOTEBOOKS = REPO / "notebooks"
 SYNTHETIC_ONLY = ("01",)  # no paired real mugshots here: the built-in faces
 IMAGE_TYPES = {"image/gif": ".gif", "image/png": ".png", "image/jpeg": ".jpg"}
 MAX_WIDTH = 900  # px: a figure wider than the page is shrunk to it
+MAX_GIF_WIDTH = 480  # px: animations, whose every frame counts
+MAX_GIF_FRAMES = 9  # more are thinned out evenly, keeping the first and the last
 MAX_TEXT_LINES = 40  # of one stream output: the start and the end are kept
 
 
@@ -146,15 +148,24 @@ def compress_image(data, suffix):
     return jpeg.getvalue(), ".jpg"
 
 
-def compress_gif(image):
-    """A GIF's frames at most `MAX_WIDTH` wide, re-encoded; the same timing."""
+def compress_gif(image, max_width=MAX_GIF_WIDTH, colors=128):
+    """A GIF's frames at most ``max_width`` wide, at most `MAX_GIF_FRAMES` of them, each
+    on its own palette of ``colors`` without dithering (dither noise defeats GIF's
+    compression)."""
+    import numpy as np
     from PIL import Image, ImageSequence
 
-    scale = min(1.0, MAX_WIDTH / image.width)
+    scale = min(1.0, max_width / image.width)
     size = (round(image.width * scale), round(image.height * scale))
     frames = [
-        frame.convert("RGB").resize(size, Image.LANCZOS) for frame in ImageSequence.Iterator(image)
+        frame.convert("RGB")
+        .resize(size, Image.LANCZOS)
+        .quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        for frame in ImageSequence.Iterator(image)
     ]
+    if len(frames) > MAX_GIF_FRAMES:
+        keep = np.linspace(0, len(frames) - 1, MAX_GIF_FRAMES).round().astype(int)
+        frames = [frames[i] for i in keep]
     out = io.BytesIO()
     frames[0].save(
         out,

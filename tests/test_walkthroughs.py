@@ -117,6 +117,13 @@ def test_a_gif_keeps_its_frames():
     data, suffix = walkthroughs.compress_image(buffer.getvalue(), ".gif")
     assert suffix == ".gif"
     assert Image.open(io.BytesIO(data)).n_frames == 3
+    many = [Image.fromarray(np.full((40, 600, 3), v, np.uint8)) for v in range(0, 240, 10)]
+    buffer = io.BytesIO()
+    many[0].save(buffer, "GIF", save_all=True, append_images=many[1:], duration=300)
+    data, _ = walkthroughs.compress_image(buffer.getvalue(), ".gif")
+    thinned = Image.open(io.BytesIO(data))
+    assert thinned.n_frames == walkthroughs.MAX_GIF_FRAMES
+    assert thinned.width == walkthroughs.MAX_GIF_WIDTH
 
 
 def test_long_outputs_are_shortened():
