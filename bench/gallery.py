@@ -295,7 +295,16 @@ def mean_training_face(config, count=MEAN_FACE_PHOTOS):
     from pix2pix_tf.data.photos import source_photos
 
     photos = source_photos(config.data, "train", config.image_size, num_faces=config.num_faces)
-    images = np.stack([p for p, _ in photos.take(count).as_numpy_iterator()])
+    import cv2
+
+    height, width = config.image_size
+    # A folder keeps its photos' own size: each is shrunk to the model's first.
+    images = np.stack(
+        [
+            cv2.resize(p, (width, height), interpolation=cv2.INTER_AREA)
+            for p, _ in photos.take(count).as_numpy_iterator()
+        ]
+    )
     return images.astype(np.float32).mean(axis=0) / 127.5 - 1.0
 
 
