@@ -469,7 +469,8 @@ def dcgan_entry(data, run_dir, out_dir):
     picture = out_dir / "dcgan.gif"
     picture.write_bytes(data_bytes)
     generator = tf.saved_model.load(str(exported))
-    latent = generator.serve.structured_input_signature[0][0].shape[-1]
+    inputs = generator.signatures["serving_default"].structured_input_signature[1]
+    latent = next(iter(inputs.values())).shape[-1]
     samples = generator.serve(tf.random.stateless_normal((64, latent), seed=[5, 0])).numpy()
     real = filled_faces(aligned_faces(data, samples.shape[1:3])[1])[:64]
     table = [
