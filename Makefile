@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test test-slow lint clean
+.PHONY: demo test test-slow lint clean walkthroughs gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,21 @@ demo: $(VENV)/.installed
 		--image-size 64 --base-filters 16 --batch-size 16 --num-faces 2000 \
 		--steps 900 --steps-per-epoch 150 --no-jitter --gan-mode lsgan --dropout 0 \
 		--lr 5e-4 --lr-decay 0.5
+
+# Rendered notebooks (docs/walkthroughs/) and the gallery (docs/gallery.md) from real runs.
+# DATA: a folder of face photos (UTKFace here); RUNS: where the runs go (not committed).
+# 04 reads the photos shrunk to its 64x64 first, so that its sketches (1-pixel lines) are
+# drawn at the model's size. The overrides keep the whole run near an hour on 2 CPU
+# cores: a wider DCGAN trained longer, shorter 06 and 07.
+DATA ?= ../shared/data/utkface
+RUNS ?= runs/gallery
+walkthroughs: $(VENV)/.installed-test
+	$(BIN)/python -m bench.walkthroughs --data $(DATA) --runs $(RUNS)/notebooks --resized 04:64 \
+		--set 05:DCGAN_FILTERS=32 --set 05:DCGAN_STEPS=800 \
+		--set 06:EPOCHS=4 --set 06:STOP_AFTER=2 --set 07:MINUTES=5
+
+gallery: $(VENV)/.installed-test
+	$(BIN)/python -m bench.gallery --data $(DATA) --runs $(RUNS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -74,6 +74,8 @@ DCGAN_FILTERS = 4 if SMOKE else 16
 NOISE_STEPS = 4 if SMOKE else 300  # pix2pix steps of each no-information experiment
 NUM_FACES = 20 if SMOKE else 1000  # synthetic people for the average-face experiment
 OUT = Path(tempfile.mkdtemp()) if SMOKE else Path("../runs/notebooks/05_one_person")
+
+# %%
 if OUT.exists() and not SMOKE:
     shutil.rmtree(OUT)  # this notebook always starts from scratch
 keras.utils.set_random_seed(0)
@@ -157,7 +159,11 @@ def sharpness(image):
     return cv2.Laplacian(gray, cv2.CV_64F).var()
 
 
-mean_centred, mean_aligned = centred.mean(axis=0), aligned.mean(axis=0)
+# Aligned crops can reach past a photo's edges, which `warp` leaves black: both means are
+# cut to the square that every aligned face fills, so no black frame remains.
+mean_aligned, (top, left, side) = faces.mean_face(aligned, size=FACE_SIZE)
+mean_centred = faces.mean_face(centred[:, top : top + side, left : left + side], size=FACE_SIZE)[0]
+print(f"both means cut to the middle {side}x{side} px")
 plots.image_grid(
     [mean_centred[None].astype(np.uint8), mean_aligned[None].astype(np.uint8)],
     [
@@ -177,8 +183,11 @@ plots.image_grid(
 # turning from noise into faces.
 
 # %%
-real = tf.data.Dataset.from_tensor_slices(aligned.astype(np.float32) / 127.5 - 1.0)
-real = real.shuffle(len(aligned), seed=0).repeat().batch(DCGAN_BATCH, drop_remainder=True)
+# The same square of every aligned face, so that no black edge is there to be learnt.
+square = aligned[:, top : top + side, left : left + side]
+filled = np.stack([cv2.resize(f, FACE_SIZE[::-1], interpolation=cv2.INTER_LINEAR) for f in square])
+real = tf.data.Dataset.from_tensor_slices(filled.astype(np.float32) / 127.5 - 1.0)
+real = real.shuffle(len(filled), seed=0).repeat().batch(DCGAN_BATCH, drop_remainder=True)
 gan = DCGAN(
     DCGANGenerator(FACE_SIZE, latent_dim=LATENT_DIM, depth=4, base_filters=DCGAN_FILTERS),
     DCGANDiscriminator(FACE_SIZE, depth=4, base_filters=DCGAN_FILTERS),
@@ -203,7 +212,7 @@ Image(filename=OUT / "dcgan.gif")
 # %%
 samples = gan.sample(16, seed=1)
 plots.image_grid(
-    [aligned[:4], samples[:4], samples[4:8], samples[8:12]],
+    [filled[:4], samples[:4], samples[4:8], samples[8:12]],
     ["real (aligned)", "DCGAN samples", "more samples", "more samples"],
     suptitle=f"Real faces and new ones, after {DCGAN_STEPS} steps",
 )
@@ -214,7 +223,7 @@ plots.image_grid(
 # the same for real faces: each one's distance to its nearest *other* real face.
 
 # %%
-real_faces = aligned.astype(np.float32) / 127.5 - 1.0
+real_faces = filled.astype(np.float32) / 127.5 - 1.0
 
 
 def nearest_l1(images, pool, skip_same_index=False):
@@ -269,8 +278,12 @@ for task in ("noise", "average"):
     )
     runs[task] = (config, train(config, OUT / task, verbose=0)[0])
 
+# A folder keeps its photos' own size: each is shrunk to the models' size first.
 photos_seen = np.stack(
-    [p for p, _ in source_photos(DATA, "train", FACE_SIZE, num_faces=NUM_FACES).as_numpy_iterator()]
+    [
+        cv2.resize(p, FACE_SIZE[::-1], interpolation=cv2.INTER_AREA)
+        for p, _ in source_photos(DATA, "train", FACE_SIZE, num_faces=NUM_FACES).as_numpy_iterator()
+    ]
 )
 average_face = photos_seen.astype(np.float32).mean(axis=0) / 127.5 - 1.0
 columns, titles = [], []

@@ -149,3 +149,18 @@ def test_bad_arguments_are_refused():
         faces.cut_face(np.zeros((8, 8, 3), np.uint8), mode="fancy")
     with pytest.raises(ValueError, match="uint8"):
         faces.cut_face(np.zeros((8, 8, 3), np.float32))
+
+
+def test_mean_face_leaves_out_the_black_edges_of_aligned_crops():
+    from pix2pix_tf.data.faces import mean_face
+
+    crops = np.full((10, 32, 32, 3), 100, np.uint8)
+    crops[:, :3] = 0  # rows above the photo, left black by `warp`
+    crops[0, :, -5:] = 0  # one crop of ten misses a strip: kept at share 0.9, cut at 0.98
+    mean, (top, left, side) = mean_face(crops, share=0.98)
+    assert (top, left, side) == (5, 5, 22)
+    assert mean.shape == (32, 32, 3)
+    np.testing.assert_allclose(mean, 100, atol=0.5)
+    mean, (top, left, side) = mean_face(crops, share=0.9, size=(16, 16))
+    assert (top, side) == (3, 26) and mean.shape == (16, 16, 3)
+    assert mean.min() > 85  # 1 crop of 10 is black at the right: the mean there is 90
