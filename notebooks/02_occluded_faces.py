@@ -125,7 +125,11 @@ print(f"data: {DATA} ({source_kind(DATA)})")
 # %%
 options = dict(image_size=IMAGE_SIZE, num_faces=NUM_FACES)
 tasks = {kind: f"occlusion-{kind}" for kind in OCCLUSIONS}
-tasks.update({f: occlusion_task(name=f, mix=OcclusionMix().only(f)) for f in FAMILIES})
+# A family's group is "family: blur" etc.: "blur" alone is the seed's type.
+families = {f"family: {f}": f for f in FAMILIES}
+tasks.update(
+    {g: occlusion_task(name=f"only-{f}", mix=OcclusionMix().only(f)) for g, f in families.items()}
+)
 GROUPS = list(tasks)
 test_sets = {
     group: baselines.masked_batches(
@@ -141,9 +145,10 @@ plots.image_grid(
     suptitle="The four seed occlusion types on the same test faces",
 )
 plots.image_grid(
-    [examples[family][0] for family in FAMILIES],
-    list(FAMILIES),
+    [examples[group][0] for group in families],
+    list(families),
     suptitle="The families of the broad mix: four shapes, five fills",
+    max_rows=2,
 )
 
 # %% [markdown]
@@ -202,6 +207,7 @@ plots.image_grid(
     ],
     ["occluded input", "changed by pix2pix", "pix2pix (blind)", "Telea (given the mask)", "original"],
     row_titles=GROUPS,
+    max_rows=len(GROUPS),
     suptitle="Reconstruction of each occlusion type and family",
 )
 
@@ -296,6 +302,7 @@ plots.image_grid(
     ],
     ["occluded input", "Telea (given the mask)", "pix2pix (given the mask)", "original"],
     row_titles=GROUPS,
+    max_rows=len(GROUPS),
     suptitle="Inpainting with the mask given",
 )
 
@@ -346,6 +353,7 @@ plots.image_grid(
     [as_uint8, restored],
     ["occluded (uint8)", "SavedModel output"],
     row_titles=GROUPS,
+    max_rows=len(GROUPS),
     suptitle="The exported model, loaded with tf.saved_model.load",
 )
 
