@@ -257,6 +257,10 @@ plots.metric_bars(rows, "psnr", "PSNR per occlusion group (higher is better)", y
 # inside the mask and the input exactly outside it (`output_mode="inpaint"`). The export
 # then has `serve_masked_uint8(photos, masks)`, and `pix2pix-tf predict --mask` reads
 # masks from image files.
+#
+# The network sees the hole blanked, not what covered it, so the five fill families
+# (which share their holes: the same shapes drawn from the same seeds) score the same
+# here, as they do for Telea, which also ignores what is inside the mask.
 
 # %%
 given_config = TrainConfig.for_task(
