@@ -157,7 +157,8 @@ def test_exported_composite_generator_applies_the_hard_mask(tmp_path):
     export_generator(g, tmp_path / "export")
     photo = np.random.default_rng(4).integers(0, 256, (1, 40, 48, 3), dtype=np.uint8)
     exported = load_exported(tmp_path / "export")
-    np.testing.assert_array_equal(exported.serve_uint8(photo).numpy(), photo)  # any size, untouched pixels exact
+    # Any size, and every untouched pixel exactly the input's.
+    np.testing.assert_array_equal(exported.serve_uint8(photo).numpy(), photo)
 
 
 def test_inpaint_output_fills_only_the_given_mask():
