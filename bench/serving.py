@@ -62,7 +62,7 @@ def build_export(args, workdir):
     if args.run:
         config, model = load_trained(args.run)
     else:
-        config = TrainConfig(image_size=(args.size, args.size))
+        config = TrainConfig(image_size=(args.size, args.size), upsampling=args.upsampling)
         model = build_model(config)
     formats = {"savedmodel", "openvino", "onnx", "tflite"} - set(args.skip)
     calibration = [a for a, _ in sized_pairs(config, "train", args.calibration_images)]
@@ -232,6 +232,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--run", type=Path, help="a training run to export (default: a fresh model)")
     p.add_argument("--size", type=int, default=256, help="image size of the fresh model")
+    p.add_argument(
+        "--upsampling", choices=("transpose", "resize"), default="transpose",
+        help="decoder of the fresh model: transposed convolutions (the paper) or resize + conv",
+    )  # fmt: skip
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument(
         "--calls", type=int, nargs=2, default=[5, 2], metavar=("B1", "B8"),

@@ -54,6 +54,23 @@ _RECIPE_OPTIONS = {
 }
 
 
+def _task_help(tasks):
+    """The --task help: one line per task, the occlusion variants named together.
+
+    ``%`` is doubled: argparse formats help strings with ``%`` (a task
+    description such as "25%" would crash ``--help``).
+    """
+    variants = [
+        name for name in tasks if name.startswith("occlusion-") and name != "occlusion-seed"
+    ]
+    lines = [f"{t.name}: {t.description}" for t in tasks.values() if t.name not in variants]
+    lines.append(
+        "occlusion-<kind> (one of the seed's kinds) and occlusion-without-<family> (the broad "
+        f"mix less one shape or fill, to score it unseen): {', '.join(sorted(variants))}"
+    )
+    return "; ".join(lines).replace("%", "%%")
+
+
 def _add_train(commands):
     from pix2pix_tf.models.blocks import UPSAMPLINGS
     from pix2pix_tf.models.generators import OUTPUT_MODES
@@ -72,8 +89,10 @@ def _add_train(commands):
         "the paper's values.",
     )
     every_task = {**TASKS, **UNPAIRED_TASKS}
-    tasks = "; ".join(f"{t.name}: {t.description}" for t in every_task.values())
-    p.add_argument("--task", default=defaults.task, choices=sorted(every_task), help=tasks)
+    tasks = _task_help(every_task)
+    p.add_argument(
+        "--task", default=defaults.task, choices=sorted(every_task), help=tasks, metavar="TASK"
+    )
     p.add_argument("--model", default=defaults.model, choices=MODELS, help="cyclegan: unpaired")
     p.add_argument("--generator", choices=GENERATORS, help="U-Net, or ResNet with 6 or 9 blocks")
     p.add_argument("--cycle-weight", type=float, default=defaults.cycle_weight, help="cyclegan")

@@ -249,3 +249,17 @@ def test_serve_and_predict_say_what_is_missing(run_dir, tmp_path, capsys):
     argv = ["predict", str(run_dir / "saved_model"), "x.png", "--out", str(tmp_path / "p")]
     assert main([*argv, "--runtime", "onnxruntime"]) == 2
     assert "--format onnx" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", ["train", "evaluate", "export", "predict", "serve", "prepare", "download"]
+)
+def test_every_help_page_prints(command, capsys):
+    # argparse formats help with %: a task description with "25%" once crashed train --help.
+    with pytest.raises(SystemExit) as stopped:
+        main([command, "--help"])
+    assert stopped.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: pix2pix-tf {command}")
+    if command == "train":
+        assert "(25%)" in text and "occlusion-without-texture" in text

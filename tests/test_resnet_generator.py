@@ -75,3 +75,16 @@ def test_unet_export_still_uses_its_own_class(tmp_path):
     g = UNetGenerator(image_size=(SIZE, SIZE), depth=5, base_filters=4)
     served = load_exported(export_generator(g, tmp_path / "unet"))
     assert served.serve(np.zeros((1, 40, 40, 3), "float32")).shape == (1, 40, 40, 3)
+
+
+def test_resize_upsampling_has_no_transposed_convolution_and_round_trips():
+    g = tiny(upsampling="resize")
+    kinds = {type(layer).__name__ for layer in g.layers}
+    assert "Conv2DTranspose" not in kinds and "UpSampling2D" in kinds
+    assert "Conv2DTranspose" in {type(layer).__name__ for layer in tiny().layers}
+    clone = ResnetGenerator.from_config(g.get_config())
+    assert clone.get_config()["upsampling"] == "resize"
+    x = np.random.default_rng(4).uniform(-1, 1, (1, SIZE, SIZE, 3)).astype("float32")
+    assert clone(x).shape == (1, SIZE, SIZE, 3)
+    with pytest.raises(ValueError, match="upsampling"):
+        tiny(upsampling="bilinear")

@@ -3,7 +3,13 @@
 import keras
 from keras import layers, ops
 
-from pix2pix_tf.models.blocks import Dropout, conv_init, normalization, upsample
+from pix2pix_tf.models.blocks import (
+    Dropout,
+    check_upsampling,
+    conv_init,
+    normalization,
+    upsample,
+)
 from pix2pix_tf.models.generators import check_image_size
 
 RESNET_BLOCKS = {"resnet6": 6, "resnet9": 9}
@@ -96,6 +102,9 @@ class ResnetGenerator(keras.Model):
         dropout: dropout rate inside the residual blocks (0 in CycleGAN; the
             reference's pix2pix uses 0.5).
         seed: seed of the dropout noise.
+        upsampling: "transpose" (the paper's fractionally-strided convolutions)
+            or "resize" (nearest-neighbour resize + 3x3 convolution, no
+            checkerboard; see `blocks.upsampling_conv`).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -115,8 +124,10 @@ class ResnetGenerator(keras.Model):
         norm="instance",
         dropout=0.0,
         seed=None,
+        upsampling="transpose",
         **kwargs,
     ):
+        check_upsampling(upsampling)
         if n_blocks < 0 or depth < 0:
             raise ValueError(f"n_blocks and depth must be >= 0, got {n_blocks} and {depth}.")
         height, width = check_image_size(image_size, depth)
@@ -133,7 +144,9 @@ class ResnetGenerator(keras.Model):
             x = resnet_block(x, filters, f"res{i + 1}", norm, dropout, seed_i)  # (bs, H/2**d, ..)
         for i in range(depth):
             filters = base_filters * 2 ** (depth - i - 1)
-            x = upsample(x, filters, f"up{i + 1}", size=3, norm=norm)  # (bs, H/2**(d-i-1), ..)
+            x = upsample(
+                x, filters, f"up{i + 1}", size=3, norm=norm, upsampling=upsampling
+            )  # (bs, H/2**(d-i-1), ..)
         x = ReflectionPadding2D(3, name="output_pad")(x)
         outputs = layers.Conv2D(
             output_channels,
@@ -153,6 +166,7 @@ class ResnetGenerator(keras.Model):
         self.norm = norm
         self.dropout = dropout
         self.seed = seed
+        self.upsampling = upsampling
 
     def get_config(self):
         return {
@@ -167,6 +181,7 @@ class ResnetGenerator(keras.Model):
             "norm": self.norm,
             "dropout": self.dropout,
             "seed": self.seed,
+            "upsampling": self.upsampling,
         }
 
     @classmethod

@@ -33,6 +33,7 @@ def build_generator(config, input_channels, output_channels, name="generator"):
             norm=config.norm,
             dropout=config.dropout,
             seed=config.seed,
+            upsampling=config.upsampling,
             name=name,
         )
     return UNetGenerator(
