@@ -21,7 +21,9 @@ import statistics
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import pix2pix_tf  # noqa: F401  (before TensorFlow: its quiet start, see tf_logs)
+
+# isort: split
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -27,13 +27,14 @@ Extra ``pix2pix-tf train`` options go after ``--``.
 
 import argparse
 import json
-import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import pix2pix_tf  # noqa: F401  (before TensorFlow: its quiet start, see tf_logs)
+
+# isort: split
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402

@@ -29,14 +29,15 @@ Extra ``pix2pix-tf train`` options go after ``--``, e.g. ``-- --batch-size 4``.
 
 import argparse
 import json
-import os
 import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import pix2pix_tf  # noqa: F401  (before TensorFlow: its quiet start, see tf_logs)
+
+# isort: split
 
 from pix2pix_tf import atomic  # noqa: E402
 from pix2pix_tf.data.degradations import OCCLUSIONS  # noqa: E402

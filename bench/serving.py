@@ -36,7 +36,9 @@ import threading
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import pix2pix_tf  # noqa: F401  (before TensorFlow: its quiet start, see tf_logs)
+
+# isort: split
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402

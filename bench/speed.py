@@ -39,7 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import pix2pix_tf  # noqa: F401  (before TensorFlow: its quiet start, see tf_logs)
+
+# isort: split
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

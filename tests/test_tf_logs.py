@@ -111,3 +111,11 @@ def test_the_cli_accepts_verbose_before_the_command():
     args = cli.parser().parse_args(["--verbose", "evaluate", "runs/x"])
     assert args.verbose and args.command == "evaluate"
     assert not cli.parser().parse_args(["evaluate", "runs/x"]).verbose
+
+
+def test_a_bench_and_the_training_it_starts_stay_quiet():
+    # The benches once set TF_CPP_MIN_LOG_LEVEL themselves, which read as the user's
+    # level and let the start-up lines through (theirs and their children's).
+    run = _run(["-m", "bench.serving", "--help"])
+    assert run.returncode == 0, run.stderr
+    assert _tensorflow_lines(run.stderr) == []
