@@ -292,8 +292,31 @@ def run_summary(metrics, out):
                 else "does not beat doing nothing yet; train longer (more --steps)."
             )
         )
+    if "classifier_accuracy" in metrics:
+        lines.append(
+            f"The domain classifier trained on this data tells real test photos apart "
+            f"{metrics['classifier_accuracy']:.0%} of the time; it judges the translations:"
+        )
+    for row in metrics.get("directions", []):  # CycleGAN: one row per direction
+        share = row.get("in target")
+        lines.append(
+            f"{row['direction']}, {row['images']} test photos: "
+            + (
+                f"{share:.0%} judged in the target domain by the library's domain classifier "
+                f"(the untranslated inputs: {row['inputs in target']:.0%}), "
+                if share is not None
+                else ""
+            )
+            + f"SSIM of input and output {row['ssim']:.3f} (is the person still there?), "
+            f"round trip PSNR {row['cycle psnr']:.1f} dB."
+        )
+    layout = (
+        "each direction: input / translated / translated back"
+        if "directions" in metrics
+        else "input / target / generated"
+    )
     lines += [
-        f"Pictures: {out / 'samples' / 'test.png'} (input / target / generated, test split), "
+        f"Pictures: {out / 'samples' / 'test.png'} ({layout}, test split), "
         f"{out / 'samples'}/epoch_*.png (the same validation faces after each epoch), "
         f"{out / 'loss_curve.png'}.",
         f"Numbers: {out / 'metrics.json'}, {out / 'history.csv'}; TensorBoard: {out / 'logs'}.",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.cli import main
+from pix2pix_tf.cli import main, run_summary
 from pix2pix_tf.models.resnet_generator import ResnetGenerator
 from pix2pix_tf.serving.export import load_exported, read_metadata
 from pix2pix_tf.training import TrainConfig, build_model, load_trained
@@ -46,6 +46,20 @@ def test_train_writes_a_cyclegan_run_with_its_scores(run_dir):
     assert 0 <= metrics["classifier_accuracy"] <= 1
     assert np.isfinite(metrics["cycle_psnr_a"]) and np.isfinite(metrics["d_b"])
     assert (run_dir / "samples" / "test.png").is_file()
+
+
+def test_the_summary_reads_both_directions_and_the_picture_layout(run_dir):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    summary = run_summary(metrics, run_dir)
+    forward, backward = metrics["directions"]
+    for row in (forward, backward):
+        assert f"{row['direction']}, 1 test photos: {row['in target']:.0%} judged" in summary
+        assert f"round trip PSNR {row['cycle psnr']:.1f} dB" in summary
+    assert f"apart {metrics['classifier_accuracy']:.0%} of the time" in summary
+    assert (
+        "input / translated / translated back" in summary
+        and "target" not in summary.split("Pictures:")[1].split(")")[0]
+    )
 
 
 def test_same_command_with_more_steps_resumes_with_the_pool(run_dir, capsys):
