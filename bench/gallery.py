@@ -66,6 +66,14 @@ SKETCH_BUDGET = (
     "paper's dropout, on the photos shrunk to 64x64 first. "
 )
 NB05 = "05_faces_of_one_person"
+AGE_NOTE = (
+    "UTKFace split by the age in its file names: young (<= 30) and old (>= 60), no pairs. "
+    "Each row: a test face, its translation, and the translation taken back (the cycle). "
+    "With no pairs there is no target to score against: the table gives the share of "
+    "translations that a domain classifier, trained here on the same photos, puts in the "
+    "target domain (beside the untranslated inputs'), the SSIM of input and output (is "
+    "the person still there?) and the round trip's PSNR. Notebook 07 walks through it."
+)
 EXPERIMENTS = (
     Experiment(
         "mugshot",
@@ -178,6 +186,18 @@ EXPERIMENTS = (
         "faces (0 would be one picture for every noise vector).",
     ),
     Experiment(
+        "age",
+        "Young <-> old without pairs (CycleGAN)",
+        "age",
+        "age",
+        options=(
+            *("--model", "cyclegan", "--image-size", "64", "--generator", "resnet6"),
+            *("--base-filters", "32", "--batch-size", "4", "--upsampling", "resize"),
+            *("--steps", "5200", "--steps-per-epoch", "400", "--max-minutes", "60"),
+        ),
+        note=AGE_NOTE,
+    ),
+    Experiment(
         "superres",
         "Super-resolution: 4x downscaled -> full size",
         "superres",
@@ -240,6 +260,20 @@ def settings(config, metrics):
     """A run's settings and training time in a few words."""
     height, width = config.image_size
     data = "synthetic people" if config.data == "synthetic" else f"`{Path(config.data).name}/`"
+    if config.model == "cyclegan":
+        return ", ".join(
+            [
+                data,
+                f"{height}x{width}",
+                f"{metrics['steps']} steps of {config.batch_size} faces per domain",
+                f"{config.generator} generators of {config.base_filters} filters",
+                f"{config.upsampling} upsampling",
+                f"{config.gan_mode} GAN, cycle weight {config.cycle_weight:g}, identity "
+                f"{config.identity_weight:g}, pool {config.pool_size}",
+                f"lr {config.learning_rate:g}",
+                f"{metrics['train_seconds_this_session'] / 60:.1f} min of training",
+            ]
+        )
     parts = [
         data,
         f"{height}x{width}",
@@ -383,6 +417,30 @@ def pix2pix_entry(experiment, run_dir, out_dir, limit):
     fig = plots.image_grid(columns, titles, max_rows=len(inputs), row_titles=row_titles)
     picture = save_picture(fig, out_dir / experiment.name)
     return picture, markdown, table, config, metrics
+
+
+def cyclegan_entry(experiment, run_dir, out_dir):
+    """Picture and scores of an unpaired (CycleGAN) run, both directions."""
+    from bench.unpaired import table as unpaired_table
+    from pix2pix_tf.data.transforms import resize, to_float
+    from pix2pix_tf.evaluation.unpaired import COLUMNS, cyclegan_grid
+    from pix2pix_tf.tasks.unpaired import get_unpaired_task, unpaired_images
+    from pix2pix_tf.training import load_trained
+
+    config, model = load_trained(run_dir)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    domains = get_unpaired_task(config.task).domains
+    picked = []
+    for images in unpaired_images(config.task, config.data, "test", config.image_size, config.seed):
+        faces = np.stack(
+            list(images.map(lambda x: resize(to_float(x), config.image_size)).as_numpy_iterator())
+        )
+        # Spread over the split: a folder keeps its files' order, and UTKFace's begin with the age.
+        picked.append(faces[np.linspace(0, len(faces) - 1, EXAMPLES).round().astype(int)])
+    fig = cyclegan_grid(model, *picked, domains, title=f"{config.task}: test split")
+    picture = save_picture(fig, out_dir / experiment.name)
+    table = [{k: row[k] for k in COLUMNS if k in row} for row in metrics["directions"]]
+    return picture, unpaired_table(metrics), table, config, metrics
 
 
 def paper_inference(model, batch_size=16):
@@ -536,6 +594,8 @@ def build(data, runs, out_md, only=(), limit=SCORED):
             picture, markdown, table = alignment_entry(data, out_dir)
         elif experiment.task == "dcgan":
             picture, markdown, table = dcgan_entry(data, run_dir, out_dir)
+        elif "--model" in experiment.options:  # an unpaired task: CycleGAN
+            picture, markdown, table, config, metrics = cyclegan_entry(experiment, run_dir, out_dir)
         else:
             picture, markdown, table, config, metrics = pix2pix_entry(
                 experiment, run_dir, out_dir, limit

@@ -52,6 +52,7 @@ def test_every_seed_experiment_has_a_picture():
         "noise2noise",
         "alignment",
         "dcgan",
+        "age",
     ):
         assert name in names
     for e in gallery.EXPERIMENTS:  # a run is either a notebook's or trained by the gallery
@@ -98,6 +99,31 @@ def test_denoise_picture_and_scores_beside_nl_means(runs, tmp_path):
     assert markdown.startswith("|") and "nl-means psnr" in markdown
     assert metrics["steps"] == 2
     assert "synthetic people, 32x32, 2 steps of 2 faces" in gallery.settings(config, metrics)
+
+
+def test_cyclegan_picture_shows_both_directions_and_its_scores(tmp_path):
+    config = TrainConfig(
+        model="cyclegan",
+        task="mugshot-unpaired",
+        generator="resnet6",
+        data="synthetic",
+        steps=2,
+        steps_per_epoch=2,
+        pool_size=2,
+        **TINY,
+    )
+    train(config, tmp_path / "run", verbose=0)
+    picture, markdown, table, config, metrics = gallery.cyclegan_entry(
+        experiment("age"), tmp_path / "run", tmp_path
+    )
+    image = Image.open(picture)
+    # 6 columns (input, translated, back; per direction), a row per face: 4 per domain.
+    assert 1.2 < image.width / image.height < 1.8
+    assert [row["direction"] for row in table] == ["front -> profile", "profile -> front"]
+    assert "domain classifier accuracy on real test photos" in markdown
+    assert "cycle psnr" in markdown and "in target" in markdown
+    line = gallery.settings(config, metrics)
+    assert "2 steps of 2 faces per domain" in line and "resnet6 generators of 4 filters" in line
 
 
 def test_the_page_lists_the_run_and_its_command(runs, photos, tmp_path):
