@@ -292,4 +292,3 @@ def image_info(path, min_side=MIN_SIDE, max_pixels=MAX_PIXELS):
             "(max_pixels); a decompression bomb, or resize it first"
         )
     return ImageInfo(name, height, width, orientation)
-

@@ -18,6 +18,7 @@ from pix2pix_tf.data.transforms import ensure_channels
 
 DIRECTIONS = ("AtoB", "BtoA")
 
+
 def exif_orientation(data):
     """The EXIF orientation (1 to 8) of encoded image bytes; 1 if none, or not a JPEG.
 
