@@ -50,6 +50,7 @@ _RECIPE_OPTIONS = {
     "mask_weight": "mask_weight",
     "hard_mask": "hard_mask",
     "upsampling": "upsampling",
+    "hole_fill": "hole_fill",
     "generator": "generator",
 }
 
@@ -73,7 +74,7 @@ def _task_help(tasks):
 
 def _add_train(commands):
     from pix2pix_tf.models.blocks import UPSAMPLINGS
-    from pix2pix_tf.models.generators import OUTPUT_MODES
+    from pix2pix_tf.models.generators import HOLE_FILLS, OUTPUT_MODES
     from pix2pix_tf.tasks import TASKS, UNPAIRED_TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
     from pix2pix_tf.training.config import GENERATORS, MODELS
@@ -202,6 +203,12 @@ def _add_train(commands):
         "(mask-given inpainting; exported with serve_masked signatures)",
     )
     p.add_argument(
+        "--hole-fill",
+        choices=HOLE_FILLS,
+        help="--mask-input: what the network sees in the hole: blank (mid-grey) or smooth "
+        "(filled from its border; the network corrects that fill)",
+    )
+    p.add_argument(
         "--max-minutes",
         type=float,
         help="stop training after this many minutes, then checkpoint, evaluate and export",
@@ -249,6 +256,7 @@ def _train_config(args):
         mask_weight=args.mask_weight,
         hard_mask=args.hard_mask,
         upsampling=args.upsampling,
+        hole_fill=args.hole_fill,
         mask_input=args.mask_input,
         max_minutes=args.max_minutes,
         model=args.model,

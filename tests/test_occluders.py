@@ -10,7 +10,7 @@ from pix2pix_tf.cli import _train_config, main, parser
 from pix2pix_tf.data.degradations import occlude
 from pix2pix_tf.data.occluders import FAMILIES, FILLS, SHAPES, OcclusionMix
 from pix2pix_tf.data.synthetic import SyntheticFaces
-from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.generators import SmoothFill, UNetGenerator
 from pix2pix_tf.serving.export import METADATA_FILE, load_exported
 from pix2pix_tf.tasks import TASKS, get_task
 from pix2pix_tf.tasks.catalogue import MASK_INPUT_RECIPE, occlusion_task
@@ -325,3 +325,70 @@ def test_mask_given_inputs_are_shown_as_the_photo_tinted_where_the_mask_is():
     np.testing.assert_allclose(shown[0, 2:], 0.5)  # kept: the photo itself
     tinted = np.broadcast_to([0.75, 0.25, 0.75], shown[0, :2].shape)
     np.testing.assert_allclose(shown[0, :2], tinted)  # filled: tinted magenta
+
+
+def test_smooth_fill_keeps_the_seen_pixels_and_continues_them_into_the_hole():
+    ramp = np.linspace(-0.8, 0.8, 32, dtype="float32")[None, :, None, None]
+    photo = np.broadcast_to(ramp, (1, 32, 32, 3))  # brighter down the face
+    hole = np.zeros((1, 32, 32, 1), "float32")
+    hole[:, 8:20, 4:28] = 1.0  # 12 rows, far wider than the ramp's step
+    filled = keras.ops.convert_to_numpy(SmoothFill(5)(np.concatenate([photo, hole], -1)))
+    seen = hole[..., 0] == 0
+    np.testing.assert_allclose(filled[..., :3][seen], photo[seen], atol=1e-6)
+    np.testing.assert_array_equal(filled[..., 3:], hole)
+    # Inside the hole it follows the ramp: closer than the best flat colour (the
+    # hole's own mean, which no fill can know) comes.
+    error = np.abs(filled[..., :3] - photo)[~seen].mean()
+    assert error < 0.5 * np.abs(photo[~seen] - photo[~seen].mean()).mean()
+    everything = np.ones_like(hole)  # nothing seen: mid-grey, no NaN
+    np.testing.assert_array_equal(
+        SmoothFill(5)(np.concatenate([photo, everything], -1))[..., :3], 0
+    )
+
+
+def test_smooth_hole_fill_starts_from_the_fill_and_ignores_the_occluder(tmp_path):
+    g = UNetGenerator(
+        image_size=(32, 32),
+        input_channels=4,
+        depth=5,
+        base_filters=4,
+        output_mode="inpaint",
+        hole_fill="smooth",
+    )
+    rng = np.random.default_rng(4)
+    photo = rng.uniform(-0.5, 0.5, (1, 32, 32, 3)).astype("float32")
+    mask = -np.ones((1, 32, 32, 1), "float32")
+    mask[:, 8:20, 8:20] = 1.0
+    covered = photo.copy()
+    covered[:, 8:20, 8:20] = 1.0  # a white occluder
+    out = keras.ops.convert_to_numpy(g(np.concatenate([covered, mask], -1)))
+    np.testing.assert_allclose(out, g(np.concatenate([photo, mask], -1)), atol=1e-6)
+    keep = mask[..., 0] < 0
+    np.testing.assert_array_equal(out[keep], photo[keep])
+    # Untrained, the correction is small: the output is about the smooth fill, not the occluder.
+    fill = keras.ops.convert_to_numpy(SmoothFill(5)(np.concatenate([photo, mask], -1)))[..., :3]
+    assert np.abs(out - fill)[~keep].max() < 0.1
+    path = tmp_path / "g.keras"
+    g.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.hole_fill == "smooth"
+    np.testing.assert_allclose(loaded(np.concatenate([covered, mask], -1)), out, atol=1e-6)
+    with pytest.raises(ValueError, match="output_mode='inpaint'"):
+        UNetGenerator(image_size=(32, 32), depth=5, hole_fill="smooth")
+    with pytest.raises(ValueError, match="--mask-input"):
+        TrainConfig(task="occlusion", hole_fill="smooth")
+    config = _train_config(
+        parser().parse_args(
+            [
+                "train",
+                "--task",
+                "occlusion",
+                "--mask-input",
+                "--hole-fill",
+                "smooth",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+    )
+    assert config.hole_fill == "smooth"

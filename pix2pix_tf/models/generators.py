@@ -12,6 +12,8 @@ from pix2pix_tf.models.blocks import (
 )
 
 OUTPUT_MODES = ("direct", "residual", "composite", "chroma", "inpaint")
+# What an inpainting network ("inpaint" output) sees in the hole.
+HOLE_FILLS = ("blank", "smooth")
 # Inputs are pulled this far inside (-1, 1) before atanh, so that it stays finite.
 _ATANH_MARGIN = 1e-3
 # Initial bias of the composite's mask logits: sigmoid(-3) = 0.05, so that an
@@ -112,6 +114,42 @@ class BlankHole(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
+class SmoothFill(layers.Layer):
+    """The photo channels filled smoothly inside the hole (the last channel, the
+    given mask, above 0) from the pixels around it, by pull-push (Gortler et al.,
+    "The Lumigraph", 1996): a pyramid of masked 2x2 averages, each level filled
+    where the finer one saw nothing from the next coarser one, bilinearly upsampled.
+
+    The network then starts from a fill like OpenCV's Telea and learns a
+    correction to it, rather than painting the whole hole from mid-grey.
+
+    Args:
+        levels: pyramid levels; the height and width must be multiples of
+            ``2**levels`` (the U-Net's depth fits).
+    """
+
+    def __init__(self, levels, **kwargs):
+        super().__init__(**kwargs)
+        self.levels = int(levels)
+        self.upsample = layers.UpSampling2D(2, interpolation="bilinear")
+
+    def call(self, inputs):
+        photo, hole = inputs[..., :-1], inputs[..., -1:]
+        seen = ops.cast(hole <= 0.0, photo.dtype)  # (bs, H, W, 1)
+        colours, weights = [photo * seen], [seen]  # colours premultiplied by the weights
+        for _ in range(self.levels):
+            colours.append(ops.average_pool(colours[-1], 2, 2))
+            weights.append(ops.average_pool(weights[-1], 2, 2))
+        filled = colours[-1] / ops.maximum(weights[-1], 1e-6)  # 0 (grey) if nothing is seen
+        for colour, weight in zip(reversed(colours[:-1]), reversed(weights[:-1])):
+            filled = colour + (1.0 - weight) * self.upsample(filled)
+        return ops.concatenate([filled, hole], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "levels": self.levels}
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
 class InpaintOutput(layers.Layer):
     """The generated image where the input's last channel (the given mask) is
     above 0, the input's photo channels exactly elsewhere: mask-given inpainting."""
@@ -207,7 +245,7 @@ class UNetGenerator(keras.Model):
             luma, `ChromaOutput`; 3 output channels) or "inpaint" (the image
             where a mask given as the last input channel is > 0, the input
             elsewhere, `InpaintOutput`; the network sees the hole blanked,
-            `BlankHole`). Residual and composite need
+            `BlankHole`, or filled, ``hole_fill``). Residual and composite need
             ``input_channels`` equal to ``output_channels`` or 1 (a gray input
             is repeated); chroma needs 1 (or 3, whose luma is kept); inpaint
             ``output_channels + 1``.
@@ -216,6 +254,9 @@ class UNetGenerator(keras.Model):
             `blocks.upsampling_conv`).
         hard_mask: composite output rounds its mask to 0 or 1 outside
             training (`CompositeOutput`).
+        hole_fill: inpaint output: what the network sees in the hole, "blank"
+            (mid-grey, `BlankHole`, as DeepFill and LaMa) or "smooth" (filled
+            from its border, `SmoothFill`; the network corrects that fill).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -240,9 +281,17 @@ class UNetGenerator(keras.Model):
         output_mode="direct",
         upsampling="transpose",
         hard_mask=False,
+        hole_fill="blank",
         **kwargs,
     ):
         check_upsampling(upsampling)
+        if hole_fill not in HOLE_FILLS:
+            raise ValueError(f"hole_fill must be one of {HOLE_FILLS}, got {hole_fill!r}.")
+        if hole_fill != "blank" and output_mode != "inpaint":
+            raise ValueError(
+                f"hole_fill={hole_fill!r} fills the hole of a given mask, which needs "
+                f"output_mode='inpaint', not {output_mode!r}."
+            )
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}.")
         if output_mode not in OUTPUT_MODES:
@@ -273,7 +322,13 @@ class UNetGenerator(keras.Model):
         filters = [min(base_filters * 2**i, max_filters) for i in range(depth)]
 
         inputs = keras.Input((height, width, input_channels), name="input_image")
-        x = BlankHole(name="blank_hole")(inputs) if output_mode == "inpaint" else inputs
+        x = inputs
+        if output_mode == "inpaint" and hole_fill == "smooth":
+            # float32: the fill is the output's starting point, kept exact under mixed precision.
+            x = SmoothFill(depth, dtype="float32", name="smooth_fill")(inputs)
+        elif output_mode == "inpaint":
+            x = BlankHole(name="blank_hole")(inputs)
+        start = x
         skips = []
         for i, f in enumerate(filters):
             outer_or_inner = i in (0, depth - 1)
@@ -291,7 +346,7 @@ class UNetGenerator(keras.Model):
             x = layers.Concatenate(name=f"up{i + 1}_skip")([x, skip])  # (bs, h, w, 2f)
 
         outputs = self._output_layers(
-            inputs, x, output_channels, output_mode, upsampling, hard_mask
+            inputs, x, output_channels, output_mode, upsampling, hard_mask, start, hole_fill
         )
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         self.image_size = None if image_size is None else (height, width)
@@ -308,9 +363,12 @@ class UNetGenerator(keras.Model):
         self.output_mode = output_mode
         self.upsampling = upsampling
         self.hard_mask = bool(hard_mask)
+        self.hole_fill = hole_fill
 
     @staticmethod
-    def _output_layers(inputs, x, output_channels, output_mode, upsampling, hard_mask):
+    def _output_layers(
+        inputs, x, output_channels, output_mode, upsampling, hard_mask, start, hole_fill
+    ):
         def last_layer(channels, activation, name, bias=0.0):
             return upsampling_conv(
                 x,
@@ -332,6 +390,11 @@ class UNetGenerator(keras.Model):
         if output_mode == "chroma":
             chroma = last_layer(2, "tanh", "chroma")  # (bs, H, W, 2): Cb, Cr
             return ChromaOutput(dtype="float32", name="output_image")([inputs, chroma])
+        if output_mode == "inpaint" and hole_fill == "smooth":
+            correction = last_layer(output_channels, None, "correction")  # (bs, H, W, out)
+            filled = start[..., :output_channels]  # the smooth fill, (bs, H, W, out)
+            generated = ResidualOutput(dtype="float32", name="generated")([filled, correction])
+            return InpaintOutput(dtype="float32", name="output_image")([inputs, generated])
         if output_mode == "inpaint":
             generated = last_layer(output_channels, "tanh", "generated")  # (bs, H, W, out)
             return InpaintOutput(dtype="float32", name="output_image")([inputs, generated])
@@ -358,6 +421,7 @@ class UNetGenerator(keras.Model):
             "output_mode": self.output_mode,
             "upsampling": self.upsampling,
             "hard_mask": self.hard_mask,
+            "hole_fill": self.hole_fill,
         }
 
     @classmethod

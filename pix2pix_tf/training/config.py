@@ -7,7 +7,7 @@ from pathlib import Path
 from pix2pix_tf.data.photos import SYNTHETIC
 from pix2pix_tf.data.sources import DIRECTIONS
 from pix2pix_tf.models.blocks import check_upsampling
-from pix2pix_tf.models.generators import check_image_size
+from pix2pix_tf.models.generators import HOLE_FILLS, check_image_size
 from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
 from pix2pix_tf.tasks.pairs import reverse_problem
 from pix2pix_tf.training.distribute import STRATEGIES
@@ -98,6 +98,8 @@ class TrainConfig:
             training, so pixels it keeps are the input's exactly.
         upsampling: "transpose" (the paper) or "resize" (resize + convolution,
             no checkerboard; see `blocks.upsampling_conv`).
+        hole_fill: mask-given inpainting (``output_mode="inpaint"``): what the
+            network sees in the hole, "blank" or "smooth" (see `UNetGenerator`).
         mask_input: the generator also sees the task's mask as a fourth input
             channel (mask-given inpainting; tasks with a mask only); the
             task's ``mask_input_defaults`` replace its recipe.
@@ -142,6 +144,7 @@ class TrainConfig:
     mask_weight: float = 0.0
     hard_mask: bool = False
     upsampling: str = "transpose"
+    hole_fill: str = "blank"
     mask_input: bool = False
     max_minutes: float | None = None
     model: str = "pix2pix"
@@ -210,6 +213,13 @@ class TrainConfig:
                 f"{self.output_mode!r}: set output_mode='composite' or hard_mask=False."
             )
         check_upsampling(self.upsampling)
+        if self.hole_fill not in HOLE_FILLS:
+            raise ValueError(f"hole_fill must be one of {HOLE_FILLS}, got {self.hole_fill!r}.")
+        if self.hole_fill != "blank" and self.output_mode != "inpaint":
+            raise ValueError(
+                f"hole_fill={self.hole_fill!r} fills the hole of a given mask: it needs "
+                f"output_mode='inpaint' (--mask-input), not {self.output_mode!r}."
+            )
         self._check_mask_input()
         # Here, not when the model is built: a size that cannot work fails before any work.
         check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)
@@ -273,8 +283,10 @@ class TrainConfig:
             recipe.pop("mask_weight", None)
             recipe.pop("hard_mask", None)
         if settings.get("mask_input") and output_mode != "inpaint":
-            # The mask-given recipe's L1 weight makes up for an exact output outside the hole.
+            # The mask-given recipe's L1 weight makes up for an exact output outside the
+            # hole, and its hole fill is what the inpaint output's network sees.
             recipe.pop("l1_weight", None)
+            recipe.pop("hole_fill", None)
         return cls(**{**recipe, **settings, "task": task.name})
 
     @classmethod

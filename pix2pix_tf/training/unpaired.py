@@ -48,6 +48,7 @@ def build_generator(config, input_channels, output_channels, name="generator"):
         output_mode=config.output_mode,
         upsampling=config.upsampling,
         hard_mask=config.hard_mask,
+        hole_fill=config.hole_fill,
         name=name,
     )
 
