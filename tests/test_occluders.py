@@ -5,12 +5,13 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from pix2pix_tf.cli import _train_config, main, parser
 from pix2pix_tf.data.degradations import occlude
 from pix2pix_tf.data.occluders import FAMILIES, FILLS, SHAPES, OcclusionMix
 from pix2pix_tf.data.synthetic import SyntheticFaces
-from pix2pix_tf.models.generators import SmoothFill, UNetGenerator
+from pix2pix_tf.models.generators import SmoothFill, UNetGenerator, upsample_bilinear
 from pix2pix_tf.serving.export import METADATA_FILE, load_exported
 from pix2pix_tf.tasks import TASKS, get_task
 from pix2pix_tf.tasks.catalogue import MASK_INPUT_RECIPE, occlusion_task
@@ -220,21 +221,24 @@ def test_cli_flags_reach_the_config(tmp_path):
     assert config.mask_input and config.output_mode == "inpaint"
 
 
-def test_mask_input_run_trains_and_exports_masked_signatures(tmp_path):
+@pytest.mark.parametrize("hole_fill", ["blank", "smooth"])
+def test_mask_input_run_trains_and_exports_masked_signatures(tmp_path, hole_fill):
     out = tmp_path / "run"
     args = ["train", "--task", "occlusion", "--mask-input", "--out", str(out)]
     args += ["--image-size", "32", "--num-faces", "10", "--steps", "2", "--batch-size", "2"]
-    args += ["--base-filters", "4", "--precision", "float32"]
+    args += ["--base-filters", "4", "--precision", "float32", "--hole-fill", hole_fill]
     assert main(args) in (0, None)
     metadata = json.loads((out / "saved_model" / METADATA_FILE).read_text())
     assert metadata["mask_input"] is True
     exported = load_exported(out / "saved_model")
-    photo = np.full((1, 32, 32, 3), 90, np.uint8)
-    mask = np.zeros((1, 32, 32, 1), np.uint8)
-    mask[:, 4:12, 4:12] = 255
-    filled = exported.serve_masked_uint8(photo, mask).numpy()
-    keep = mask[0, ..., 0] == 0
-    np.testing.assert_array_equal(filled[0][keep], photo[0][keep])
+    for size in ((32, 32), (40, 56)):  # the training size, and another
+        photo = np.full((1, *size, 3), 90, np.uint8)
+        mask = np.zeros((1, *size, 1), np.uint8)
+        mask[:, 4:12, 4:12] = 255
+        filled = exported.serve_masked_uint8(photo, mask).numpy()
+        assert filled.shape == photo.shape
+        keep = mask[0, ..., 0] == 0
+        np.testing.assert_array_equal(filled[0][keep], photo[0][keep])
 
 
 # --- the benchmark's protocol ---------------------------------------------------------------
@@ -325,6 +329,12 @@ def test_mask_given_inputs_are_shown_as_the_photo_tinted_where_the_mask_is():
     np.testing.assert_allclose(shown[0, 2:], 0.5)  # kept: the photo itself
     tinted = np.broadcast_to([0.75, 0.25, 0.75], shown[0, :2].shape)
     np.testing.assert_allclose(shown[0, :2], tinted)  # filled: tinted magenta
+
+
+def test_bilinear_upsampling_of_any_size_matches_tensorflows():
+    images = np.random.default_rng(5).uniform(size=(2, 5, 7, 3)).astype("float32")
+    expected = tf.image.resize(images, (10, 14), "bilinear").numpy()
+    np.testing.assert_allclose(upsample_bilinear(images), expected, atol=1e-6)
 
 
 def test_smooth_fill_keeps_the_seen_pixels_and_continues_them_into_the_hole():

@@ -113,12 +113,30 @@ class BlankHole(layers.Layer):
         return ops.concatenate([photo, inputs[..., -1:]], axis=-1)
 
 
+def upsample_bilinear(images):
+    """``images`` twice as large, bilinearly (half-pixel centres, edges repeated).
+
+    A nearest 2x upsampling blurred by [1, 2, 1] / 4 in each direction gives
+    bilinear's 3/4 and 1/4 weights, with shapes known only when it runs (Keras's
+    bilinear `UpSampling2D` needs them when the graph is built); the blur is
+    normalised at the border, which repeats the edge pixels.
+    """
+    up = ops.repeat(ops.repeat(images, 2, axis=1), 2, axis=2)
+    taps = ops.convert_to_tensor([1.0, 2.0, 1.0], dtype=up.dtype) / 4.0
+    kernel = ops.reshape(taps[:, None] * taps[None, :], (3, 3, 1, 1))
+    channels = up.shape[-1]
+    blurred = ops.depthwise_conv(up, ops.tile(kernel, (1, 1, channels, 1)), padding="same")
+    weight = ops.depthwise_conv(ops.ones_like(up[..., :1]), kernel, padding="same")
+    return blurred / weight
+
+
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
 class SmoothFill(layers.Layer):
     """The photo channels filled smoothly inside the hole (the last channel, the
     given mask, above 0) from the pixels around it, by pull-push (Gortler et al.,
     "The Lumigraph", 1996): a pyramid of masked 2x2 averages, each level filled
-    where the finer one saw nothing from the next coarser one, bilinearly upsampled.
+    where the finer one saw nothing from the next coarser one, bilinearly upsampled
+    (`upsample_bilinear`: any size, as the exported model takes).
 
     The network then starts from a fill like OpenCV's Telea and learns a
     correction to it, rather than painting the whole hole from mid-grey.
@@ -131,7 +149,6 @@ class SmoothFill(layers.Layer):
     def __init__(self, levels, **kwargs):
         super().__init__(**kwargs)
         self.levels = int(levels)
-        self.upsample = layers.UpSampling2D(2, interpolation="bilinear")
 
     def call(self, inputs):
         photo, hole = inputs[..., :-1], inputs[..., -1:]
@@ -142,7 +159,7 @@ class SmoothFill(layers.Layer):
             weights.append(ops.average_pool(weights[-1], 2, 2))
         filled = colours[-1] / ops.maximum(weights[-1], 1e-6)  # 0 (grey) if nothing is seen
         for colour, weight in zip(reversed(colours[:-1]), reversed(weights[:-1])):
-            filled = colour + (1.0 - weight) * self.upsample(filled)
+            filled = colour + (1.0 - weight) * upsample_bilinear(filled)
         return ops.concatenate([filled, hole], axis=-1)
 
     def get_config(self):
