@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -61,8 +61,9 @@ IMAGE_SIZE = (32, 32) if SMOKE else (64, 64)
 GENERATOR = "resnet6"  # the paper's 9 blocks are for 256x256
 BASE_FILTERS = 4 if SMOKE else 32
 BATCH_SIZE = 2 if SMOKE else 4
-STEPS = 4 if SMOKE else 4000
-STEPS_PER_EPOCH = 2 if SMOKE else 200
+STEPS = 4 if SMOKE else 5200
+STEPS_PER_EPOCH = 2 if SMOKE else 400
+UPSAMPLING = "resize"  # resize + convolution: no checkerboard in the faces
 MINUTES = None if SMOKE else 60  # wall-time budget of training
 OUT = Path(tempfile.mkdtemp()) if SMOKE else Path("../runs/notebooks/07_young_and_old")
 
@@ -113,7 +114,8 @@ plots.image_mosaic(
 # squares GAN, instance norm, cycle weight 10, identity weight 0.5, a pool of 50 past
 # fakes per discriminator, learning rate held for half of the steps then decayed
 # linearly to zero. We choose a ResNet generator with 6 blocks and 32 filters at 64x64,
-# batches of 4, and a time budget.
+# whose decoder resizes and convolves (transposed convolutions painted a checkerboard
+# on the faces of a short run), batches of 4, and a time budget.
 
 # %%
 config = TrainConfig.for_task(
@@ -126,6 +128,7 @@ config = TrainConfig.for_task(
     batch_size=BATCH_SIZE,
     steps=STEPS,
     steps_per_epoch=STEPS_PER_EPOCH,
+    upsampling=UPSAMPLING,
     max_minutes=MINUTES,
 )
 model, metrics = train(config, OUT, verbose=0 if SMOKE else 2)
@@ -193,6 +196,11 @@ plots.image_grid([photo, aged, back], ["photo", "a_to_b_uint8", "then b_to_a_uin
 print(f"notebook ran in {(time.perf_counter() - STARTED) / 60:.1f} minutes")
 
 # %% [markdown]
-# **What it reaches.** Not measured yet at the issue's budget (60 minutes at 64x64). An
-# 11-minute smoke run of the same pipeline is in the README; its numbers say the
-# pipeline works, not that the translation does.
+# **What it reaches.** With these defaults on UTKFace (2 CPU cores, 2026-12-06): 5,200
+# steps in 27.5 minutes, well inside the 60-minute budget. The classifier tells real test
+# photos apart 90.1% of the time. 87% of the young test faces come out judged old (14%
+# of the untouched ones are), with SSIM 0.73 between input and output; old -> young
+# convinces it only for 47% (6% untouched), SSIM 0.72. The round trips reach 21.6 and
+# 20.9 dB. Young -> old adds lines around the eyes and mouth and paler, blotchier skin;
+# old -> young smooths the skin but leaves glasses, beards and grey photos half done,
+# and every output is blurrier than its photo.
