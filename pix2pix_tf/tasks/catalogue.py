@@ -56,11 +56,14 @@ OCCLUSION_RECIPE = {
 # The L1 is a mean over the whole image, of which the hole is about a tenth, so
 # inside the hole the paper's weight of 100 acts as 10 against the GAN's patches:
 # the first 25-minute run painted textured fills below Telea's SSIM everywhere.
-# A weight of 1,000 gives the hole the paper's balance back.
+# A weight of 1,000 gives the hole the paper's balance back. The network starts
+# from a smooth fill of the hole (pull-push, `SmoothFill`) and corrects it: +0.52 dB
+# over a blank hole at equal time (25 minutes on UTKFace, 12 of 13 groups higher).
 MASK_INPUT_RECIPE = {
     **{k: v for k, v in OCCLUSION_RECIPE.items() if k not in ("mask_weight", "hard_mask")},
     "output_mode": "inpaint",
     "l1_weight": 1000.0,
+    "hole_fill": "smooth",
 }
 # What the occlusion recipe found for a CPU budget (LSGAN, lr 5e-4 without
 # dropout, 16 filters, batches of 16) held for the restoration tasks too: 32
