@@ -422,8 +422,9 @@ def pix2pix_entry(experiment, run_dir, out_dir, limit):
 def cyclegan_entry(experiment, run_dir, out_dir):
     """Picture and scores of an unpaired (CycleGAN) run, both directions."""
     from bench.unpaired import table as unpaired_table
+    from bench.unpaired import table_rows
     from pix2pix_tf.data.transforms import resize, to_float
-    from pix2pix_tf.evaluation.unpaired import COLUMNS, cyclegan_grid
+    from pix2pix_tf.evaluation.unpaired import cyclegan_grid
     from pix2pix_tf.tasks.unpaired import get_unpaired_task, unpaired_images
     from pix2pix_tf.training import load_trained
 
@@ -439,8 +440,7 @@ def cyclegan_entry(experiment, run_dir, out_dir):
         picked.append(faces[np.linspace(0, len(faces) - 1, EXAMPLES).round().astype(int)])
     fig = cyclegan_grid(model, *picked, domains, title=f"{config.task}: test split")
     picture = save_picture(fig, out_dir / experiment.name)
-    table = [{k: row[k] for k in COLUMNS if k in row} for row in metrics["directions"]]
-    return picture, unpaired_table(metrics), table, config, metrics
+    return picture, unpaired_table(metrics), table_rows(metrics), config, metrics
 
 
 def paper_inference(model, batch_size=16):

@@ -64,9 +64,14 @@ def score(run_dir):
     return evaluate(model, config, split="test", grid_path=grid)
 
 
+def table_rows(scores):
+    """The per-direction rows of ``scores`` (a run's metrics), with the `COLUMNS` they have."""
+    return [{k: row[k] for k in COLUMNS if k in row} for row in scores["directions"]]
+
+
 def table(scores):
     """The per-direction Markdown table, with the classifier's accuracy above it."""
-    rows = [{k: row[k] for k in COLUMNS if k in row} for row in scores["directions"]]
+    rows = table_rows(scores)
     head = (
         f"domain classifier accuracy on real test photos: {scores['classifier_accuracy']:.3f} "
         f"(A {scores['classifier_accuracy_a']:.3f}, B {scores['classifier_accuracy_b']:.3f}; "

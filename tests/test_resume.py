@@ -63,7 +63,7 @@ def test_sigkill_at_random_points_then_resume_matches_uninterrupted(tmp_path):
 
     out = tmp_path / "killed"
     rng = np.random.default_rng(7)
-    kills, killed_at = 0, []
+    killed_at = []  # the saved step after each kill
     for _ in range(3):
         before = saved_step(out)
         process = subprocess.Popen(
@@ -74,13 +74,13 @@ def test_sigkill_at_random_points_then_resume_matches_uninterrupted(tmp_path):
         while saved_step(out) <= before and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, 1.5))
-        if process.poll() is None:
+        killed = process.poll() is None
+        if killed:
             process.send_signal(signal.SIGKILL)
-            kills += 1
-            process.wait()
-            killed_at.append(saved_step(out))
         process.wait()
-    assert kills >= 2, "the run finished before it could be killed; make it longer"
+        if killed:
+            killed_at.append(saved_step(out))
+    assert len(killed_at) >= 2, "the run finished before it could be killed; make it longer"
     # Killed mid-run at least once (on a fast machine the last restart may finish the
     # run before its kill): the restarts after it resumed from a checkpoint.
     assert any(0 < step < STEPS for step in killed_at), killed_at

@@ -113,6 +113,17 @@ class BlankHole(layers.Layer):
         return ops.concatenate([photo, inputs[..., -1:]], axis=-1)
 
 
+def check_hole_fill(hole_fill, output_mode):
+    """Raises ValueError unless ``hole_fill`` is one of `HOLE_FILLS` and fits ``output_mode``."""
+    if hole_fill not in HOLE_FILLS:
+        raise ValueError(f"hole_fill must be one of {HOLE_FILLS}, got {hole_fill!r}.")
+    if hole_fill != "blank" and output_mode != "inpaint":
+        raise ValueError(
+            f"hole_fill={hole_fill!r} fills the hole of a given mask: it needs "
+            f"output_mode='inpaint' (--mask-input), not {output_mode!r}."
+        )
+
+
 def upsample_bilinear(images):
     """``images`` twice as large, bilinearly (half-pixel centres, edges repeated).
 
@@ -302,13 +313,7 @@ class UNetGenerator(keras.Model):
         **kwargs,
     ):
         check_upsampling(upsampling)
-        if hole_fill not in HOLE_FILLS:
-            raise ValueError(f"hole_fill must be one of {HOLE_FILLS}, got {hole_fill!r}.")
-        if hole_fill != "blank" and output_mode != "inpaint":
-            raise ValueError(
-                f"hole_fill={hole_fill!r} fills the hole of a given mask, which needs "
-                f"output_mode='inpaint', not {output_mode!r}."
-            )
+        check_hole_fill(hole_fill, output_mode)
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}.")
         if output_mode not in OUTPUT_MODES:

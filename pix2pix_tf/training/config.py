@@ -7,7 +7,7 @@ from pathlib import Path
 from pix2pix_tf.data.photos import SYNTHETIC
 from pix2pix_tf.data.sources import DIRECTIONS
 from pix2pix_tf.models.blocks import check_upsampling
-from pix2pix_tf.models.generators import HOLE_FILLS, check_image_size
+from pix2pix_tf.models.generators import check_hole_fill, check_image_size
 from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
 from pix2pix_tf.tasks.pairs import reverse_problem
 from pix2pix_tf.training.distribute import STRATEGIES
@@ -213,13 +213,7 @@ class TrainConfig:
                 f"{self.output_mode!r}: set output_mode='composite' or hard_mask=False."
             )
         check_upsampling(self.upsampling)
-        if self.hole_fill not in HOLE_FILLS:
-            raise ValueError(f"hole_fill must be one of {HOLE_FILLS}, got {self.hole_fill!r}.")
-        if self.hole_fill != "blank" and self.output_mode != "inpaint":
-            raise ValueError(
-                f"hole_fill={self.hole_fill!r} fills the hole of a given mask: it needs "
-                f"output_mode='inpaint' (--mask-input), not {self.output_mode!r}."
-            )
+        check_hole_fill(self.hole_fill, self.output_mode)
         self._check_mask_input()
         # Here, not when the model is built: a size that cannot work fails before any work.
         check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)
