@@ -74,7 +74,8 @@ def _task_help(tasks):
 
 def _add_train(commands):
     from pix2pix_tf.models.blocks import UPSAMPLINGS
-    from pix2pix_tf.models.generators import HOLE_FILLS, OUTPUT_MODES
+    from pix2pix_tf.models.generators import OUTPUT_MODES
+    from pix2pix_tf.models.hole_fill import HOLE_FILLS
     from pix2pix_tf.tasks import TASKS, UNPAIRED_TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
     from pix2pix_tf.training.config import GENERATORS, MODELS

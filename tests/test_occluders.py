@@ -11,7 +11,8 @@ from pix2pix_tf.cli import _train_config, main, parser
 from pix2pix_tf.data.degradations import occlude
 from pix2pix_tf.data.occluders import FAMILIES, FILLS, SHAPES, OcclusionMix
 from pix2pix_tf.data.synthetic import SyntheticFaces
-from pix2pix_tf.models.generators import SmoothFill, UNetGenerator, upsample_bilinear
+from pix2pix_tf.models.generators import UNetGenerator
+from pix2pix_tf.models.hole_fill import SmoothFill, upsample_bilinear
 from pix2pix_tf.serving.export import METADATA_FILE, load_exported
 from pix2pix_tf.tasks import TASKS, get_task
 from pix2pix_tf.tasks.catalogue import MASK_INPUT_RECIPE, occlusion_task

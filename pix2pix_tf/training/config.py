@@ -7,7 +7,8 @@ from pathlib import Path
 from pix2pix_tf.data.photos import SYNTHETIC
 from pix2pix_tf.data.sources import DIRECTIONS
 from pix2pix_tf.models.blocks import check_upsampling
-from pix2pix_tf.models.generators import check_hole_fill, check_image_size
+from pix2pix_tf.models.generators import check_image_size
+from pix2pix_tf.models.hole_fill import check_hole_fill
 from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
 from pix2pix_tf.tasks.pairs import reverse_problem
 from pix2pix_tf.training.distribute import STRATEGIES
