@@ -51,6 +51,7 @@ _RECIPE_OPTIONS = {
     "hard_mask": "hard_mask",
     "upsampling": "upsampling",
     "hole_fill": "hole_fill",
+    "hole_l1": "hole_l1",
     "generator": "generator",
 }
 
@@ -210,6 +211,11 @@ def _add_train(commands):
         "(filled from its border; the network corrects that fill)",
     )
     p.add_argument(
+        "--hole-l1",
+        action=argparse.BooleanOptionalAction,
+        help="--mask-input: take the L1 as a mean over each image's hole, not the whole image",
+    )
+    p.add_argument(
         "--max-minutes",
         type=float,
         help="stop training after this many minutes, then checkpoint, evaluate and export",
@@ -258,6 +264,7 @@ def _train_config(args):
         hard_mask=args.hard_mask,
         upsampling=args.upsampling,
         hole_fill=args.hole_fill,
+        hole_l1=args.hole_l1,
         mask_input=args.mask_input,
         max_minutes=args.max_minutes,
         model=args.model,

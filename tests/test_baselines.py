@@ -94,19 +94,26 @@ def test_markdown_table_formats_floats_per_metric():
     assert baselines.markdown_table(rows, columns=["psnr"]).splitlines()[2] == "| 22.33 |"
 
 
-def test_masked_batches_resize_images_smoothly_and_masks_exactly():
+def test_masked_batches_resize_images_smoothly_and_masks_cover_every_pixel_reached():
     import tensorflow as tf
 
-    images = np.round((smooth_images(3) + 1) * 127.5).astype(np.uint8)
-    masks = square_masks(3).astype(np.uint8)[..., None]
-    triples = tf.data.Dataset.from_tensor_slices((images, images, masks))
+    targets = np.round((smooth_images(3) + 1) * 127.5).astype(np.uint8)
+    masks = np.zeros((3, SIZE, SIZE, 1), np.uint8)
+    masks[:, 5:12, 9:20] = 1  # odd edges: halving blends them with their neighbours
+    inputs = np.where(masks > 0, np.uint8(255), targets)
+    triples = tf.data.Dataset.from_tensor_slices((inputs, targets, masks))
     batches = list(baselines.masked_batches(triples, (16, 16), batch_size=2))
     assert [len(b[0]) for b in batches] == [2, 1]
-    inputs, targets, small_masks = batches[0]
-    assert inputs.shape == (2, 16, 16, 3) and inputs.dtype == tf.float32
-    assert -1.0 <= float(tf.reduce_min(targets)) and float(tf.reduce_max(targets)) <= 1.0
+    small_inputs, small_targets, small_masks = batches[0]
+    assert small_inputs.shape == (2, 16, 16, 3) and small_inputs.dtype == tf.float32
+    assert -1.0 <= float(tf.reduce_min(small_targets))
+    assert float(tf.reduce_max(small_targets)) <= 1.0
     assert set(np.unique(small_masks.numpy())) == {0, 1}
-    np.testing.assert_array_equal(small_masks.numpy()[0, :, :, 0], masks[0, ::2, ::2, 0])
+    # Every pixel the occluder reached is in the mask, and no other.
+    reached = np.any(np.abs(small_inputs.numpy() - small_targets.numpy()) > 1e-4, axis=-1)
+    np.testing.assert_array_equal(small_masks.numpy()[..., 0] == 1, reached)
+    # Nearest neighbours would have left a blended edge outside it.
+    assert small_masks.numpy().sum() > masks[:2, ::2, ::2].sum()
 
 
 def test_wide_table_puts_methods_side_by_side_with_a_mean_row():

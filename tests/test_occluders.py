@@ -189,10 +189,12 @@ def test_recipes_blind_and_mask_given():
     assert (given.hard_mask, given.mask_weight) == (False, 0.0)
     assert given.l1_weight == MASK_INPUT_RECIPE["l1_weight"] != TrainConfig().l1_weight
     assert given.hole_fill == "smooth" != TrainConfig().hole_fill
+    assert given.hole_l1 and not TrainConfig().hole_l1
     # Another output mode drops the recipe's settings that go with its output, rather than fail.
     assert TrainConfig.for_task("occlusion", output_mode="residual").mask_weight == 0.0
     direct = TrainConfig.for_task("occlusion", mask_input=True, output_mode="direct")
     assert (direct.l1_weight, direct.hole_fill) == (TrainConfig().l1_weight, "blank")
+    assert not direct.hole_l1
 
 
 def test_mask_input_errors_say_what_to_do():

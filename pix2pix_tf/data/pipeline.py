@@ -20,6 +20,7 @@ from pix2pix_tf.data.transforms import (
     random_jitter,
     resize,
     to_float,
+    widen_resized_mask,
 )
 
 # Bytes of decoded uint8 pairs that cache="auto" keeps in memory; larger datasets stream.
@@ -94,6 +95,7 @@ def make_dataset(
     drop_remainder=None,
     jitter_scale=PIX2PIX_JITTER_SCALE,
     cache_budget=CACHE_BUDGET,
+    mask_channel=False,
 ):
     """Turns ``(input, target)`` uint8 pairs into float batches for training or evaluation.
 
@@ -124,6 +126,9 @@ def make_dataset(
             (every image is scored).
         jitter_scale: upscaling factor of the jitter, 286/256 in the paper.
         cache_budget: bytes that cache="auto" may use.
+        mask_channel: the input's last channel is a hole mask (255 fill, 0 keep,
+            `pix2pix_tf.tasks.pairs.with_mask_channel`): after resizing, every
+            pixel the hole reached is in it (`widen_resized_mask`).
 
     Returns:
         `tf.data.Dataset` of float32 ``(input, target)`` batches, shapes
@@ -168,13 +173,15 @@ def make_dataset(
 
         def augment(pair, element_seed):
             inp, tar = to_float(pair[0]), to_float(pair[1])
-            return random_jitter(inp, tar, image_size, scale, flip=flip, seed=element_seed)
+            inp, tar = random_jitter(inp, tar, image_size, scale, flip=flip, seed=element_seed)
+            return (widen_resized_mask(inp) if mask_channel else inp), tar
 
         ds = tf.data.Dataset.zip(ds, seeds).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     else:
 
         def prepare(inp, tar):
-            return resize(to_float(inp), image_size), resize(to_float(tar), image_size)
+            inp, tar = resize(to_float(inp), image_size), resize(to_float(tar), image_size)
+            return (widen_resized_mask(inp) if mask_channel else inp), tar
 
         ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)

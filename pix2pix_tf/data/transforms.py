@@ -67,6 +67,23 @@ def resize(image, size, method="bilinear", antialias=False):
     return _cast_like(resized, image.dtype)
 
 
+# A resized mask channel counts as hole from a fraction of one uint8 step on.
+_ANY_COVERAGE = 0.5 / 127.5
+
+
+def widen_resized_mask(image):
+    """``image`` whose last channel is a resized hole mask in ``[-1, 1]`` (1 fill,
+    -1 keep), with every pixel the hole reached set to 1, the rest to -1.
+
+    Resizing blends an occluder into the pixels around it. Thresholded at half
+    coverage, as the generator's ``> 0`` would, the mask would leave those
+    pixels, occluder colour and all, outside the hole for good: a dotted outline
+    around every occlusion that neither the model nor Telea may touch.
+    """
+    hole = image[..., -1:] > -1.0 + _ANY_COVERAGE
+    return tf.concat([image[..., :-1], tf.where(hole, 1.0, -1.0)], axis=-1)
+
+
 def _check_rank3(image, name):
     if image.shape.rank is not None and image.shape.rank != 3:
         raise ValueError(f"{name} must be an (H, W, C) image, got shape {image.shape}.")

@@ -168,7 +168,9 @@ def masked_batches(triples, image_size, batch_size=16):
         triples: `tf.data.Dataset` of uint8 (input, target, mask), e.g. from
             `pix2pix_tf.tasks.pairs.masked_pairs`.
         image_size: (height, width) the model works at; images are resized as
-            the training pipeline resizes them, masks with nearest neighbours.
+            the training pipeline resizes them, and a mask covers every pixel
+            its occlusion reached in the resized input (as in training, see
+            `pix2pix_tf.data.transforms.widen_resized_mask`).
         batch_size: images per batch.
 
     Returns:
@@ -176,7 +178,8 @@ def masked_batches(triples, image_size, batch_size=16):
     """
 
     def prepare(inputs, targets, masks):
-        masks = tf.image.resize(masks, image_size, method="nearest")
+        reached = tf.image.resize(tf.cast(masks > 0, tf.float32), image_size) > 1e-3
+        masks = tf.cast(reached, tf.uint8)
         return resize(to_float(inputs), image_size), resize(to_float(targets), image_size), masks
 
     return triples.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)

@@ -84,6 +84,27 @@ def weighted_l1_loss(target, generated, weights):
     return ops.mean(ops.cast(weights, "float32") * error)
 
 
+def hole_l1_loss(target, generated, hole):
+    """L1 inside each image's hole, a mean over the hole's pixels, then over the batch.
+
+    Mask-given inpainting keeps the pixels outside the hole exactly, so an image
+    mean of the L1 is the hole's error times the hole's share of the image: small
+    holes would barely count. Here every image's hole counts alike.
+
+    Args:
+        target, generated: (batch, H, W, C) images.
+        hole: (batch, H, W, 1), 1 in the hole and 0 elsewhere.
+
+    Returns:
+        Scalar; an image with an empty hole adds 0.
+    """
+    error = ops.abs(ops.cast(target, "float32") - ops.cast(generated, "float32"))
+    hole = ops.cast(hole, "float32")
+    in_hole = ops.sum(hole * error, axis=(1, 2, 3))
+    hole_values = ops.sum(hole, axis=(1, 2, 3)) * ops.cast(ops.shape(error)[-1], "float32")
+    return ops.mean(in_hole / ops.maximum(hole_values, 1.0))
+
+
 def mask_loss(changed, mask):
     """Binary cross-entropy between a predicted soft mask and the changed pixels.
 

@@ -2,6 +2,7 @@
 
 import keras
 import tensorflow as tf
+from keras import ops
 
 from pix2pix_tf.models import metrics as quality
 from pix2pix_tf.models.blocks import INFERENCE_MODES, set_inference_mode
@@ -11,6 +12,7 @@ from pix2pix_tf.models.losses import (
     discriminator_loss,
     feature_matching_loss,
     generator_gan_loss,
+    hole_l1_loss,
     l1_loss,
     mask_loss,
     weighted_l1_loss,
@@ -89,6 +91,10 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             generator's blend mask the pixels the input changed
             (`losses.mask_loss`), so that it covers an occlusion to its edges
             and leaves the rest exactly as it was; 0 leaves the mask to the L1.
+        hole_l1: mask-given inpainting (a generator with "inpaint" output, whose
+            last input channel is the hole, above 0): the L1 is a mean over each
+            image's hole instead of the whole image (`losses.hole_l1_loss`), so
+            ``l1_weight`` weighs the fill against the GAN loss whatever the hole's size.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -109,6 +115,7 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         changed_weight=0.0,
         feature_matching_weight=0.0,
         mask_weight=0.0,
+        hole_l1=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -130,6 +137,9 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         self.changed_weight = float(changed_weight)
         self.feature_matching_weight = float(feature_matching_weight)
         self.mask_weight = float(mask_weight)
+        self.hole_l1 = bool(hole_l1)
+        if self.hole_l1 and self.changed_weight:
+            raise ValueError("hole_l1 and changed_weight both weigh the L1: choose one.")
         set_inference_mode(generator, inference_mode)
         # The discriminator's hidden activations and its logits, from one call; kept
         # in a tuple, which Keras does not track, so its (shared) weights are saved once.
@@ -204,7 +214,10 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             real_logits = self.discriminator([inputs, targets], training=training)
             fake_logits = self.discriminator([inputs, generated], training=training)
         g_gan = generator_gan_loss(fake_logits, self.gan_mode)
-        if self.changed_weight:
+        if self.hole_l1:
+            hole = ops.cast(inputs[..., -1:] > 0, "float32")
+            g_l1 = hole_l1_loss(targets, generated, hole)
+        elif self.changed_weight:
             weights = 1.0 + self.changed_weight * changed_pixels(inputs, targets)
             g_l1 = weighted_l1_loss(targets, generated, weights)
         else:
@@ -278,6 +291,7 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             "changed_weight": self.changed_weight,
             "feature_matching_weight": self.feature_matching_weight,
             "mask_weight": self.mask_weight,
+            "hole_l1": self.hole_l1,
         }
 
     @classmethod

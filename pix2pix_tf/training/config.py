@@ -101,6 +101,8 @@ class TrainConfig:
             no checkerboard; see `blocks.upsampling_conv`).
         hole_fill: mask-given inpainting (``output_mode="inpaint"``): what the
             network sees in the hole, "blank" or "smooth" (see `UNetGenerator`).
+        hole_l1: mask-given inpainting: the L1 is a mean over each image's hole
+            rather than the whole image (see `Pix2Pix`).
         mask_input: the generator also sees the task's mask as a fourth input
             channel (mask-given inpainting; tasks with a mask only); the
             task's ``mask_input_defaults`` replace its recipe.
@@ -146,6 +148,7 @@ class TrainConfig:
     hard_mask: bool = False
     upsampling: str = "transpose"
     hole_fill: str = "blank"
+    hole_l1: bool = False
     mask_input: bool = False
     max_minutes: float | None = None
     model: str = "pix2pix"
@@ -215,6 +218,14 @@ class TrainConfig:
             )
         check_upsampling(self.upsampling)
         check_hole_fill(self.hole_fill, self.output_mode)
+        if self.hole_l1 and self.output_mode != "inpaint":
+            raise ValueError(
+                f"hole_l1 takes the L1 over the given hole of inpaint output, but output_mode "
+                f"is {self.output_mode!r}: train with mask_input (--mask-input) and "
+                "output_mode='inpaint', or set hole_l1=False."
+            )
+        if self.hole_l1 and self.changed_weight:
+            raise ValueError("hole_l1 and changed_weight both weigh the L1: choose one.")
         self._check_mask_input()
         # Here, not when the model is built: a size that cannot work fails before any work.
         check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)
@@ -282,6 +293,7 @@ class TrainConfig:
             # hole, and its hole fill is what the inpaint output's network sees.
             recipe.pop("l1_weight", None)
             recipe.pop("hole_fill", None)
+            recipe.pop("hole_l1", None)
         return cls(**{**recipe, **settings, "task": task.name})
 
     @classmethod

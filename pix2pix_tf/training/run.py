@@ -83,6 +83,7 @@ def build_model(config):
         changed_weight=config.changed_weight,
         feature_matching_weight=config.feature_matching_weight,
         mask_weight=config.mask_weight,
+        hole_l1=config.hole_l1,
     )
     return model
 
@@ -121,7 +122,12 @@ def sized_pairs(config, split, count):
         image = image.numpy()
         if image.shape[:2] != (height, width):
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        return image.reshape(height, width, -1)
+        image = image.reshape(height, width, -1)
+        if config.mask_input and image.shape[-1] == 4:
+            # Every pixel the hole reached, as training saw it (`widen_resized_mask`).
+            hole = np.where(image[..., 3:] > 0, 255, 0).astype(np.uint8)
+            image = np.concatenate([image[..., :3], hole], axis=-1)
+        return image
 
     return [(sized(a), sized(b)) for a, b in run_pairs(config, split).take(count)]
 
@@ -163,6 +169,7 @@ def split_dataset(config, split, training=False, cache="auto"):
         flip=task.flip,
         seed=config.seed,
         cache=cache,
+        mask_channel=config.mask_input,
     )
     return dataset, count
 
