@@ -84,6 +84,12 @@ def weighted_l1_loss(target, generated, weights):
     return ops.mean(ops.cast(weights, "float32") * error)
 
 
+def check_l1_weighting(hole_l1, changed_weight):
+    """Only one of ``hole_l1`` and ``changed_weight`` may reweigh the L1."""
+    if hole_l1 and changed_weight:
+        raise ValueError("hole_l1 and changed_weight both weigh the L1: choose one.")
+
+
 def hole_l1_loss(target, generated, hole):
     """L1 inside each image's hole, a mean over the hole's pixels, then over the batch.
 

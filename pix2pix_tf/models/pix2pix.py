@@ -9,6 +9,7 @@ from pix2pix_tf.models.blocks import INFERENCE_MODES, set_inference_mode
 from pix2pix_tf.models.losses import (
     changed_pixels,
     check_gan_mode,
+    check_l1_weighting,
     discriminator_loss,
     feature_matching_loss,
     generator_gan_loss,
@@ -138,8 +139,7 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         self.feature_matching_weight = float(feature_matching_weight)
         self.mask_weight = float(mask_weight)
         self.hole_l1 = bool(hole_l1)
-        if self.hole_l1 and self.changed_weight:
-            raise ValueError("hole_l1 and changed_weight both weigh the L1: choose one.")
+        check_l1_weighting(self.hole_l1, self.changed_weight)
         set_inference_mode(generator, inference_mode)
         # The discriminator's hidden activations and its logits, from one call; kept
         # in a tuple, which Keras does not track, so its (shared) weights are saved once.

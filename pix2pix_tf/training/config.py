@@ -9,6 +9,7 @@ from pix2pix_tf.data.sources import DIRECTIONS
 from pix2pix_tf.models.blocks import check_upsampling
 from pix2pix_tf.models.generators import check_image_size
 from pix2pix_tf.models.hole_fill import check_hole_fill
+from pix2pix_tf.models.losses import check_l1_weighting
 from pix2pix_tf.tasks import UNPAIRED_TASKS, get_task, get_unpaired_task
 from pix2pix_tf.tasks.pairs import reverse_problem
 from pix2pix_tf.training.distribute import STRATEGIES
@@ -224,8 +225,7 @@ class TrainConfig:
                 f"is {self.output_mode!r}: train with mask_input (--mask-input) and "
                 "output_mode='inpaint', or set hole_l1=False."
             )
-        if self.hole_l1 and self.changed_weight:
-            raise ValueError("hole_l1 and changed_weight both weigh the L1: choose one.")
+        check_l1_weighting(self.hole_l1, self.changed_weight)
         self._check_mask_input()
         # Here, not when the model is built: a size that cannot work fails before any work.
         check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)

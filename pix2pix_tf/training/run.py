@@ -118,18 +118,19 @@ def sized_pairs(config, split, count):
     calibrate or score an export."""
     height, width = config.image_size
 
-    def sized(image):
+    def sized(image, has_mask=False):
         image = image.numpy()
         if image.shape[:2] != (height, width):
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         image = image.reshape(height, width, -1)
-        if config.mask_input and image.shape[-1] == 4:
+        if has_mask:
             # Every pixel the hole reached, as training saw it (`widen_resized_mask`).
-            hole = np.where(image[..., 3:] > 0, 255, 0).astype(np.uint8)
-            image = np.concatenate([image[..., :3], hole], axis=-1)
+            hole = np.where(image[..., -1:] > 0, 255, 0).astype(np.uint8)
+            image = np.concatenate([image[..., :-1], hole], axis=-1)
         return image
 
-    return [(sized(a), sized(b)) for a, b in run_pairs(config, split).take(count)]
+    pairs = run_pairs(config, split).take(count)
+    return [(sized(a, has_mask=config.mask_input), sized(b)) for a, b in pairs]
 
 
 def split_dataset(config, split, training=False, cache="auto"):
