@@ -9,7 +9,9 @@ Sections (each prints a table; all figures go to the JSON file):
   on training inputs), ONNX Runtime and TFLite. Variants alternate call by call
   within each round (`measure.alternated`); a figure is the median over rounds
   of each round's median call, a ratio the median of the per-round ratios. Also each fp32
-  runtime's largest difference from the SavedModel's output.
+  runtime's largest difference from the SavedModel's output, the GFLOP/s each
+  reaches, and the fp32 ceiling: this machine's float32 matmul peak against
+  TensorFlow's GFLOP/s at batch 8.
 - load: `pix2pix-tf serve` in a child process, ``--clients`` threads posting a
   photo over loopback for ``--seconds``: errors, latency percentiles, requests
   per second and the server's resident memory over time.
@@ -76,7 +78,9 @@ def build_export(args, workdir):
         calibration=calibration if "int8" not in args.skip else None,
     )
     print(f"  exported {sorted(formats)} in {time.perf_counter() - started:.0f} s", flush=True)
-    return path, config
+    height, width = config.image_size
+    image = (1, height, width, model.generator.input_channels)
+    return path, config, measure.forward_flops(model.generator, image) / 1e9
 
 
 def open_variants(path, skip):
@@ -93,7 +97,7 @@ def open_variants(path, skip):
     return variants
 
 
-def bench_runtimes(args, path, config):
+def bench_runtimes(args, path, config, gflop_per_image):
     variants = open_variants(path, args.skip)
     height, width = config.image_size
     results = {}
@@ -114,6 +118,7 @@ def bench_runtimes(args, path, config):
                 "vs_tensorflow": round(statistics.median(ratios), 3),
                 "vs_tensorflow_rounds": [round(r, 2) for r in ratios],
                 "max_abs_difference": differences[name],
+                "gflop_per_second": round(gflop_per_image * batch / statistics.median(seconds), 1),
             }
         results[f"batch {batch}"] = row
         print_runtimes(f"batch {batch}", row, args.rounds)
@@ -122,14 +127,36 @@ def bench_runtimes(args, path, config):
 
 def print_runtimes(title, row, rounds):
     print(f"\nExported inference at {title}, images/s ({rounds} rounds, calls alternating)")
-    print("| runtime | images/s | / tensorflow (median) | per-round | max abs diff vs TF |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| runtime | images/s | / tensorflow (median) | per-round | max abs diff vs TF "
+          "| GFLOP/s |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- |")
     for name, r in row.items():
         rounds_text = " ".join(f"{v:.2f}" for v in r["vs_tensorflow_rounds"])
         print(
             f"| {name} | {r['images_per_second']:.2f} | {r['vs_tensorflow']:.2f}x | "
-            f"{rounds_text} | {r['max_abs_difference']:.1e} |"
+            f"{rounds_text} | {r['max_abs_difference']:.1e} | {r['gflop_per_second']:.0f} |"
         )
+
+
+def fp32_ceiling(runtimes_results, gflop_per_image):
+    """How far any fp32 runtime could go: the float32 matmul peak of this machine
+    against the GFLOP/s TensorFlow reaches at batch 8 (an int8 or bfloat16
+    runtime is not bound by it)."""
+    peak = measure.matmul_peak_gflops()
+    tf_rate = runtimes_results["batch 8"][BASELINE]["gflop_per_second"]
+    ceiling = {
+        "gflop_per_image": round(gflop_per_image, 2),
+        "matmul_peak_gflop_per_second": round(peak, 1),
+        "tensorflow_batch_8_share_of_peak": round(tf_rate / peak, 3),
+        "fp32_speedup_at_peak": round(peak / tf_rate, 2),
+    }
+    print(
+        f"\nfp32 ceiling: {gflop_per_image:.1f} GFLOP per image; float32 matmul peak "
+        f"{peak:.0f} GFLOP/s; TensorFlow at batch 8 reaches {tf_rate:.0f} "
+        f"({tf_rate / peak:.0%} of it), so an fp32 runtime at the peak would be "
+        f"{peak / tf_rate:.2f}x TensorFlow"
+    )
+    return ceiling
 
 
 def int8_quality(path, config, count):
@@ -261,8 +288,9 @@ def main(argv=None):
             path = args.load_only
         else:
             print("Exporting ...", flush=True)
-            path, config = build_export(args, workdir)
-            results["runtimes"] = bench_runtimes(args, path, config)
+            path, config, gflop_per_image = build_export(args, workdir)
+            results["runtimes"] = bench_runtimes(args, path, config, gflop_per_image)
+            results["fp32_ceiling"] = fp32_ceiling(results["runtimes"], gflop_per_image)
             results["targets"] = {}
             print("\nTargets")
             for name, (variant, batch, bound) in TARGETS.items():

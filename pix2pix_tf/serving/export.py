@@ -6,6 +6,7 @@ one of its signatures. Inputs of any height and width are padded to a multiple o
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import keras
@@ -13,6 +14,7 @@ import tensorflow as tf
 
 from pix2pix_tf import atomic
 from pix2pix_tf.models.blocks import set_inference_mode
+from pix2pix_tf.serving import subpixel
 
 METADATA_FILE = "pix2pix_tf.json"
 FLOAT_ENDPOINT = "serve"
@@ -23,6 +25,8 @@ MASKED_UINT8_ENDPOINT = "serve_masked_uint8"
 # What `--format` may name; the SavedModel is always written: the others are
 # converted from it, and it stays the reference their outputs are checked against.
 FORMATS = ("savedmodel", "openvino", "onnx", "tflite")
+# Beside the export while it is written, removed before it lands (`write_int8_source`).
+INT8_SOURCE = "int8_source"
 
 
 def any_size_generator(generator):
@@ -81,15 +85,19 @@ def check_export_target(path):
     atomic.check_replaceable(path, METADATA_FILE, "an export of pix2pix_tf", "the SavedModel")
 
 
-def serving_functions(generator, inference_mode="standard"):
+def serving_functions(generator, inference_mode="standard", subpixel_decoder=False):
     """(any-size float32 copy, float function, uint8 function) of ``generator``.
 
     The functions take (batch, height, width, channels) images of any size,
-    mirror-pad them to the network's multiple and crop the output back.
+    mirror-pad them to the network's multiple and crop the output back. With
+    ``subpixel_decoder``, the copy computes its transposed convolutions as
+    convolutions (`subpixel`), for the int8 IR.
     """
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
     multiple = 2**flexible.depth
+    if subpixel_decoder:
+        flexible = subpixel.with_subpixel_decoder(flexible)
 
     def serve(images):
         height, width = tf.shape(images)[1], tf.shape(images)[2]
@@ -175,7 +183,9 @@ def export_generator(
             ``"tflite"`` ``model.tflite``. Each takes float32 in [-1, 1] of any
             size, as the ``serve`` signature (`runtimes` adds the uint8 scaling).
         calibration: uint8 input images: with ``"openvino"``, also write the
-            int8 IR ``openvino/model_int8.xml`` calibrated on them.
+            int8 IR ``openvino/model_int8.xml`` calibrated on them (converted
+            from the generator with its transposed convolutions written as
+            convolutions, so that the decoder is quantized too: `subpixel`).
         static_shape: (batch, height, width) to fix the OpenVINO IR's shape;
             None (default) keeps it dynamic.
         mask_input: the generator's last input channel is a mask (uint8: 255
@@ -257,14 +267,38 @@ def export_generator(
     }
     with atomic.directory(path) as tmp:
         archive.write_out(str(tmp), verbose=False)
-        written = write_formats(tmp, formats, calibration, static_shape)
+        int8_source = None
+        if calibration is not None:
+            int8_source = tmp / INT8_SOURCE
+            write_int8_source(generator, inference_mode, channels, int8_source)
+        written = write_formats(tmp, formats, calibration, static_shape, int8_source)
+        if int8_source is not None:
+            shutil.rmtree(int8_source)
         metadata["formats"] = written
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     return path
 
 
-def write_formats(folder, formats, calibration=None, static_shape=None):
-    """Converts the SavedModel in ``folder`` to ``formats``; returns {format: file}."""
+def write_int8_source(generator, inference_mode, channels, folder):
+    """Writes the SavedModel the int8 IR is converted from: ``serve`` of a copy
+    whose decoder's transposed convolutions are convolutions (`subpixel`), which
+    NNCF quantizes; the same outputs as ``serve`` up to float rounding."""
+    network, serve, _ = serving_functions(generator, inference_mode, subpixel_decoder=True)
+    archive = keras.export.ExportArchive()
+    archive.track(network)
+    archive.add_endpoint(
+        FLOAT_ENDPOINT, serve, [tf.TensorSpec((None, None, None, channels), tf.float32)]
+    )
+    archive.write_out(str(folder), verbose=False)
+
+
+def write_formats(folder, formats, calibration=None, static_shape=None, int8_source=None):
+    """Converts the SavedModel in ``folder`` to ``formats``; returns {format: file}.
+
+    The int8 IR (with ``calibration``) is converted from ``int8_source``, a
+    SavedModel of the same ``serve`` function (`write_int8_source`), or from
+    ``folder`` when None.
+    """
     written = {"savedmodel": "saved_model.pb"}
     if "tflite" in formats:
         converter = tf.lite.TFLiteConverter.from_saved_model(
@@ -279,7 +313,12 @@ def write_formats(folder, formats, calibration=None, static_shape=None):
         written["openvino"] = str(ir.relative_to(folder))
         if calibration is not None:
             int8 = ir.with_name(openvino_ir.IR_FILES["int8"])
-            openvino_ir.quantize_int8(ir, calibration, int8)
+            source = ir
+            if int8_source is not None:
+                source = openvino_ir.convert_saved_model(
+                    int8_source, int8_source / openvino_ir.IR_DIR, static_shape
+                )
+            openvino_ir.quantize_int8(source, calibration, int8)
             written["openvino int8"] = str(int8.relative_to(folder))
     if "onnx" in formats:
         from pix2pix_tf.serving import onnx_model
