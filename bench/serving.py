@@ -127,8 +127,9 @@ def bench_runtimes(args, path, config, gflop_per_image):
 
 def print_runtimes(title, row, rounds):
     print(f"\nExported inference at {title}, images/s ({rounds} rounds, calls alternating)")
-    print("| runtime | images/s | / tensorflow (median) | per-round | max abs diff vs TF "
-          "| GFLOP/s |")  # fmt: skip
+    columns = ("runtime", "images/s", "/ tensorflow (median)", "per-round",
+               "max abs diff vs TF", "GFLOP/s")  # fmt: skip
+    print("| " + " | ".join(columns) + " |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, r in row.items():
         rounds_text = " ".join(f"{v:.2f}" for v in r["vs_tensorflow_rounds"])

@@ -91,7 +91,8 @@ def serving_functions(generator, inference_mode="standard", subpixel_decoder=Fal
     The functions take (batch, height, width, channels) images of any size,
     mirror-pad them to the network's multiple and crop the output back. With
     ``subpixel_decoder``, the copy computes its transposed convolutions as
-    convolutions (`subpixel`), for the int8 IR.
+    convolutions (`subpixel`), for the int8 IR; it is then a plain functional
+    model, without the generator's attributes (``depth``, ``input_channels``).
     """
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
@@ -268,7 +269,7 @@ def export_generator(
     with atomic.directory(path) as tmp:
         archive.write_out(str(tmp), verbose=False)
         int8_source = None
-        if calibration is not None:
+        if calibration is not None and subpixel.has_rewritable(generator):
             int8_source = tmp / INT8_SOURCE
             write_int8_source(generator, inference_mode, channels, int8_source)
         written = write_formats(tmp, formats, calibration, static_shape, int8_source)
@@ -282,7 +283,14 @@ def export_generator(
 def write_int8_source(generator, inference_mode, channels, folder):
     """Writes the SavedModel the int8 IR is converted from: ``serve`` of a copy
     whose decoder's transposed convolutions are convolutions (`subpixel`), which
-    NNCF quantizes; the same outputs as ``serve`` up to float rounding."""
+    NNCF quantizes; the same outputs as ``serve`` up to float rounding.
+
+    Args:
+        generator: the generator being exported.
+        inference_mode: as for `export_generator`.
+        channels: its input channels.
+        folder: where to write the SavedModel (created).
+    """
     network, serve, _ = serving_functions(generator, inference_mode, subpixel_decoder=True)
     archive = keras.export.ExportArchive()
     archive.track(network)

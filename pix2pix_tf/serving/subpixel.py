@@ -5,8 +5,9 @@ each of the four output phases (even/odd row, even/odd column) from a 2x2
 window of its input, with a 2x2 slice of its kernel (the sub-pixel view of
 Shi et al., 2016, arXiv:1609.05158). So it equals one 2x2 convolution of the
 input, padded by one pixel, to 4x the channels, whose four phases are cropped
-and interleaved (`tf.nn.depth_to_space`): the same weights and the same
-multiplications, outputs equal up to float rounding.
+and interleaved (`tf.nn.depth_to_space`): the same weights, outputs equal up
+to float rounding, and a few more multiplications (the one-pixel border's
+windows, whose outputs are cropped away).
 
 Why: NNCF quantizes convolutions but leaves OpenVINO's transposed convolutions
 (``ConvolutionBackpropData``) in float, and they are most of the U-Net's time;
@@ -36,9 +37,12 @@ def rewritable(layer):
     )
 
 
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
 class SubPixelConv2DTranspose(layers.Conv2DTranspose):
     """`Conv2DTranspose(filters, 4, strides=2, padding="same")` computed by a 2x2
-    convolution and `tf.nn.depth_to_space`; same weights (kernel (4, 4, out, in))."""
+    convolution and `tf.nn.depth_to_space` (Shi et al., 2016, arXiv:1609.05158);
+    same weights (kernel (4, 4, out, in)). Only for export: an empty batch fails
+    (TensorFlow's conv2d keeps an empty input's channels)."""
 
     def call(self, inputs):
         # Output row 2m + r reads input rows m - 1 + r and m + r, i.e. rows
@@ -63,6 +67,11 @@ class SubPixelConv2DTranspose(layers.Conv2DTranspose):
         return self.activation(outputs) if self.activation is not None else outputs
 
 
+def has_rewritable(network):
+    """Whether ``network`` has a transposed convolution to rewrite."""
+    return any(rewritable(layer) for layer in network.layers)
+
+
 def with_subpixel_decoder(network):
     """A copy of the functional ``network`` whose rewritable transposed convolutions
     are `SubPixelConv2DTranspose` (their weights copied); every other layer is
@@ -75,7 +84,7 @@ def with_subpixel_decoder(network):
         rewritten[layer.name] = SubPixelConv2DTranspose.from_config(layer.get_config())
         return rewritten[layer.name]
 
-    if not any(rewritable(layer) for layer in network.layers):
+    if not has_rewritable(network):
         return network
     copy = keras.models.clone_model(network, clone_function=clone)
     for layer in network.layers:
