@@ -228,11 +228,7 @@ def export_generator(
     multiple = 2**flexible.depth
     channels = flexible.input_channels
 
-    archive = keras.export.ExportArchive()
-    archive.track(flexible)
-    archive.add_endpoint(
-        FLOAT_ENDPOINT, serve, [tf.TensorSpec((None, None, None, channels), tf.float32)]
-    )
+    archive = float_archive(flexible, serve, channels)
     archive.add_endpoint(
         UINT8_ENDPOINT, serve_uint8, [tf.TensorSpec((None, None, None, channels), tf.uint8)]
     )
@@ -292,12 +288,18 @@ def write_int8_source(generator, inference_mode, channels, folder):
         folder: where to write the SavedModel (created).
     """
     network, serve, _ = serving_functions(generator, inference_mode, subpixel_decoder=True)
+    float_archive(network, serve, channels).write_out(str(folder), verbose=False)
+
+
+def float_archive(network, serve, channels):
+    """An `ExportArchive` tracking ``network`` with the ``serve`` endpoint (float32
+    images of ``channels`` channels, any batch, height and width)."""
     archive = keras.export.ExportArchive()
     archive.track(network)
     archive.add_endpoint(
         FLOAT_ENDPOINT, serve, [tf.TensorSpec((None, None, None, channels), tf.float32)]
     )
-    archive.write_out(str(folder), verbose=False)
+    return archive
 
 
 def write_formats(folder, formats, calibration=None, static_shape=None, int8_source=None):
