@@ -11,8 +11,10 @@ inpainting given the true mask:
 
 ``--leave-out FAMILY`` trains on ``occlusion-without-FAMILY`` (no draw of that
 shape or fill, nor the seed's types of it) and scores that family and the seed's
-four: leave-one-family-out. Blind models with a hard mask also get the mask
-IoU: the pixels the model changed against the visible occlusion (`mask_iou`).
+four: leave-one-family-out. Blind models with a hard mask (or a found one)
+also get the mask IoU: the pixels the model changed against the visible
+occlusion (`mask_iou`); a find-fill export is also scored given the true mask
+("given" columns: its inpainter told where the hole is).
 Writes ``OUT/occlusion.json`` and ``OUT/grid.png`` (input, changed pixels,
 output, Telea, target per group).
 
@@ -105,10 +107,16 @@ def mask_iou(inputs, outputs, masks, targets):
     return np.where(union > 0, both / np.maximum(union, 1), 1.0)
 
 
-def score(saved_model, groups, mask_input):
-    """Rows of `compare` per group, each group's mask IoU, and one example per group."""
+def score(saved_model, groups, mask_input, mask_optional=False):
+    """Rows of `compare` per group, each group's mask IoU, and one example per group.
+
+    A find-fill export (``mask_optional``) is also scored given the true mask
+    ("given" columns): the same inpainter, told where the hole is.
+    """
     model = exported_method(saved_model, mask_input)
     methods = {"model": model, "input": input_as_output, "telea": inpaint_telea}
+    if mask_optional:
+        methods["given"] = exported_method(saved_model, mask_input=True)
     rows, iou, examples = [], {}, {}
     for name, batches in groups.items():
         batches = list(batches.as_numpy_iterator())
@@ -200,11 +208,13 @@ def main(argv=None):
     families = [args.leave_out] if args.leave_out else list(FAMILIES)
     started = time.perf_counter()
     groups = evaluation_groups(args.data, args.image_size, args.seed, args.eval_images, families)
-    rows, iou, examples = score(run_dir / "saved_model", groups, args.mask_input)
+    metadata = json.loads((run_dir / "saved_model" / "pix2pix_tf.json").read_text())
+    mask_optional = bool(metadata.get("mask_optional"))
+    rows, iou, examples = score(run_dir / "saved_model", groups, args.mask_input, mask_optional)
     table = wide_table(rows, group="group", mean_row=MEAN_ROW)
     config = json.loads((run_dir / "config.json").read_text())
-    # Only a hard mask leaves the pixels it does not paint exactly as they were.
-    if args.mask_input or not config.get("hard_mask"):
+    # Only a hard mask (or a found one) leaves the pixels it does not paint exactly as they were.
+    if args.mask_input or not (config.get("hard_mask") or config.get("output_mode") == "find_fill"):
         iou = {}
     for line in table:
         if line["group"] in iou:

@@ -157,14 +157,18 @@ plots.image_grid(
 # One model learns every occlusion: the `occlusion` task draws one per photo from the
 # broad mix.
 # `TrainConfig.for_task` starts from the task's recipe, what `pix2pix-tf train --task
-# occlusion` uses with no options (chosen by `bench/quality.py`, see
-# `docs/quality.md`): the generator paints an image *and* a soft mask, and the output
-# is the painting blended over the input by that mask. The mask is taught the occluded
-# pixels (`mask_weight`) and rounded to 0 or 1 at inference (`hard_mask`), so pixels it
-# leaves alone stay exactly as they were; upsampling by resizing then convolving
+# occlusion` uses with no options (chosen by `bench/quality.py` and `bench/occlusion.py`,
+# see `docs/quality.md`): two U-Nets (`FindAndFillGenerator`, `output_mode="find_fill"`).
+# The first, a detector, finds the occluded pixels, taught by the true mask (cross-entropy
+# plus a Dice term, so a thin stroke counts as much as a face mask); the second fills the
+# pixels it finds, starting from a smooth fill of the hole and correcting it, seeing
+# what the hole held too (a blur still holds most of the face), with its L1 taken over
+# the hole (`hole_l1`). Each trains on its own loss: while training, the
+# filler is given the true mask, so it never waits for the detector to be right. Every
+# pixel outside the found mask is the input's exactly. Upsampling resizes then convolves
 # (`upsampling="resize"`), which leaves no checkerboard in large fills; a least-squares
-# GAN loss; learning rate 5e-4 without dropout; 16 base filters and batches of 16, to
-# see many faces on a CPU budget.
+# GAN loss; learning rate 5e-4 without dropout; 16 base filters and batches of 16, to see
+# many faces on a CPU budget.
 
 # %%
 config = TrainConfig.for_task(
@@ -188,7 +192,7 @@ plots.loss_curves(read_history_csv(OUT / "history.csv"), title="Occlusion traini
 # ## Results: each occlusion type and family
 #
 # One test face per row: what the model saw, the pixels it decided to change (its
-# predicted mask), what it made of them without being told where the occlusion is, what
+# detector's mask), what it made of them without being told where the occlusion is, what
 # Telea inpainting makes of it given the exact mask, and the original.
 
 # %%
@@ -205,7 +209,13 @@ plots.image_grid(
         baselines.inpaint_telea(occluded, masks),
         np.stack([examples[group][1][row] for group in GROUPS]),
     ],
-    ["occluded input", "changed by pix2pix", "pix2pix (blind)", "Telea (given the mask)", "original"],
+    [
+        "occluded input",
+        "changed by pix2pix",
+        "pix2pix (blind)",
+        "Telea (given the mask)",
+        "original",
+    ],
     row_titles=GROUPS,
     max_rows=len(GROUPS),
     suptitle="Reconstruction of each occlusion type and family",

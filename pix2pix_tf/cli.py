@@ -79,7 +79,7 @@ def _add_train(commands):
     from pix2pix_tf.models.hole_fill import HOLE_FILLS
     from pix2pix_tf.tasks import TASKS, UNPAIRED_TASKS
     from pix2pix_tf.training import PRECISIONS, TrainConfig
-    from pix2pix_tf.training.config import GENERATORS, MODELS
+    from pix2pix_tf.training.config import FIND_FILL, GENERATORS, MODELS
     from pix2pix_tf.training.distribute import STRATEGIES
     from pix2pix_tf.training.precision import JIT_COMPILE
 
@@ -165,8 +165,10 @@ def _add_train(commands):
     p.add_argument(
         "--output-mode",
         default=defaults.output_mode,
-        choices=OUTPUT_MODES,
-        help="generator output: the image, input + correction, or composited over the input",
+        choices=(*OUTPUT_MODES, FIND_FILL),
+        help="generator output: the image, input + correction, composited over the input, "
+        "colour on the input's luma, a given mask filled (inpaint, with --mask-input), or "
+        "find_fill: a detector finds the occlusion and an inpainter fills it",
     )
     p.add_argument(
         "--changed-weight",

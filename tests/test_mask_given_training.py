@@ -93,9 +93,10 @@ def test_hole_l1_needs_inpaint_output_and_no_second_weighting(tmp_path):
     with pytest.raises(ValueError, match="choose one"):
         _inpainting_model(hole_l1=True, changed_weight=2.0)
     with pytest.raises(ValueError, match="--mask-input"):
-        TrainConfig.for_task("occlusion", hole_l1=True)
+        TrainConfig.for_task("occlusion", output_mode="composite", hole_l1=True)
     base = ["train", "--task", "occlusion", "--mask-input", "--out", str(tmp_path)]
     assert _train_config(parser().parse_args(base + ["--hole-l1"])).hole_l1
     assert not _train_config(parser().parse_args(base + ["--no-hole-l1"])).hole_l1
-    # Leaving the mask out drops the mask-given recipe's hole_l1 rather than fail.
-    assert not TrainConfig.for_task("occlusion").hole_l1
+    # Another output drops the recipes' hole_l1 rather than fail (the blind one's finds the mask).
+    assert TrainConfig.for_task("occlusion").hole_l1
+    assert not TrainConfig.for_task("occlusion", output_mode="composite").hole_l1

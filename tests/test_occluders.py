@@ -183,7 +183,10 @@ def test_inpaint_output_fills_only_the_given_mask():
 
 def test_recipes_blind_and_mask_given():
     blind = TrainConfig.for_task("occlusion")
-    assert (blind.upsampling, blind.hard_mask, blind.mask_weight) == ("resize", True, 3.0)
+    assert (blind.output_mode, blind.upsampling) == ("find_fill", "resize")
+    assert blind.hole_fill == "smooth_and_input"
+    assert blind.hole_l1 and blind.input_channels == 4  # the true mask, to learn from
+    assert blind.l1_weight == MASK_INPUT_RECIPE["l1_weight"]
     given = TrainConfig.for_task("occlusion", mask_input=True)
     assert given.output_mode == "inpaint" and given.input_channels == 4
     assert (given.hard_mask, given.mask_weight) == (False, 0.0)
@@ -191,7 +194,8 @@ def test_recipes_blind_and_mask_given():
     assert given.hole_fill == "smooth" != TrainConfig().hole_fill
     assert given.hole_l1 and not TrainConfig().hole_l1
     # Another output mode drops the recipe's settings that go with its output, rather than fail.
-    assert TrainConfig.for_task("occlusion", output_mode="residual").mask_weight == 0.0
+    residual = TrainConfig.for_task("occlusion", output_mode="residual")
+    assert (residual.l1_weight, residual.hole_l1, residual.input_channels) == (100.0, False, 3)
     direct = TrainConfig.for_task("occlusion", mask_input=True, output_mode="direct")
     assert (direct.l1_weight, direct.hole_fill) == (TrainConfig().l1_weight, "blank")
     assert not direct.hole_l1
@@ -218,9 +222,14 @@ def test_mask_input_pairs_carry_the_mask_as_a_fourth_channel():
 def test_cli_flags_reach_the_config(tmp_path):
     base = ["train", "--task", "occlusion", "--out", str(tmp_path)]
     config = _train_config(parser().parse_args(base + ["--upsampling", "transpose"]))
-    assert config.upsampling == "transpose" and config.hard_mask
-    config = _train_config(parser().parse_args(base + ["--no-hard-mask"]))
+    assert config.upsampling == "transpose" and config.output_mode == "find_fill"
+    composite = base + ["--output-mode", "composite", "--mask-weight", "3"]
+    config = _train_config(parser().parse_args(composite + ["--hard-mask"]))
+    assert config.hard_mask and config.mask_weight == 3.0
+    config = _train_config(parser().parse_args(composite + ["--no-hard-mask"]))
     assert not config.hard_mask
+    config = _train_config(parser().parse_args(base + ["--hole-fill", "smooth"]))
+    assert config.hole_fill == "smooth"
     config = _train_config(parser().parse_args(base + ["--mask-input"]))
     assert config.mask_input and config.output_mode == "inpaint"
 
@@ -305,6 +314,9 @@ def test_occlusion_benchmark_trains_scores_and_draws(tmp_path, faces):
     assert groups == ["mask", "blur", "partial", "full", "family: texture", "all"]
     assert result["task"] == "occlusion-without-texture" and result["train_steps"] == 2
     assert cv2.imread(str(out / "grid.png")).shape[1] == 5 * 32
+    # The recipe finds the mask (so its IoU is scored) and takes one: scored given it too.
+    assert set(result["mask_iou"]) == set(groups[:-1])
+    assert all("given psnr" in line for line in result["table"])
 
 
 def test_inpainting_network_sees_the_hole_not_the_occluder():

@@ -268,7 +268,8 @@ def test_train_command_uses_the_recipe_for_options_left_out(tmp_path):
     config = _train_config(args)
     assert (config.batch_size, config.output_mode, config.learning_rate) == (1, "direct", 2e-4)
     assert config.gan_mode == OCCLUSION_RECIPE["gan_mode"]
-    assert config.mask_weight == 0.0  # the recipe's mask loss goes with its composite output
+    # The recipe's hole L1 and its weight go with its find-fill output.
+    assert (config.l1_weight, config.hole_l1) == (TrainConfig().l1_weight, False)
     args = parser().parse_args(["train", "--task", "mugshot", "--out", str(tmp_path)])
     assert _train_config(args) == TrainConfig(task="mugshot")
 

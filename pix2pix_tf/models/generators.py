@@ -218,8 +218,10 @@ class UNetGenerator(keras.Model):
         hard_mask: composite output rounds its mask to 0 or 1 outside
             training (`CompositeOutput`).
         hole_fill: inpaint output: what the network sees in the hole, "blank"
-            (mid-grey, `BlankHole`, as DeepFill and LaMa) or "smooth" (filled
-            from its border, `SmoothFill`; the network corrects that fill).
+            (mid-grey, `BlankHole`, as DeepFill and LaMa), "smooth" (filled
+            from its border, `SmoothFill`; the network corrects that fill) or
+            "smooth_and_input" (that fill, and the input's own pixels beside it:
+            for a blind model, whose hole may hold a blur of the face).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -280,12 +282,17 @@ class UNetGenerator(keras.Model):
 
         inputs = keras.Input((height, width, input_channels), name="input_image")
         x = inputs
-        if output_mode == "inpaint" and hole_fill == "smooth":
+        if output_mode == "inpaint" and hole_fill != "blank":
             # float32: the fill is the output's starting point, kept exact under mixed precision.
             x = SmoothFill(depth, dtype="float32", name="smooth_fill")(inputs)
+            start = x
+            if hole_fill == "smooth_and_input":  # what the hole held, too: a blur or
+                # pixelation keeps most of the face, which a blind model can restore
+                x = layers.Concatenate(name="fill_and_input")([x, inputs[..., :-1]])
         elif output_mode == "inpaint":
             x = BlankHole(name="blank_hole")(inputs)
-        start = x
+        if output_mode != "inpaint" or hole_fill == "blank":
+            start = x
         skips = []
         for i, f in enumerate(filters):
             outer_or_inner = i in (0, depth - 1)
@@ -347,7 +354,7 @@ class UNetGenerator(keras.Model):
         if output_mode == "chroma":
             chroma = last_layer(2, "tanh", "chroma")  # (bs, H, W, 2): Cb, Cr
             return ChromaOutput(dtype="float32", name="output_image")([inputs, chroma])
-        if output_mode == "inpaint" and hole_fill == "smooth":
+        if output_mode == "inpaint" and hole_fill != "blank":
             correction = last_layer(output_channels, None, "correction")  # (bs, H, W, out)
             filled = start[..., :output_channels]  # the smooth fill, (bs, H, W, out)
             generated = ResidualOutput(dtype="float32", name="generated")([filled, correction])

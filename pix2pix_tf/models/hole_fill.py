@@ -4,7 +4,7 @@ import keras
 from keras import layers, ops
 
 # What an inpainting network ("inpaint" output) sees in the hole.
-HOLE_FILLS = ("blank", "smooth")
+HOLE_FILLS = ("blank", "smooth", "smooth_and_input")
 
 
 def check_hole_fill(hole_fill, output_mode):

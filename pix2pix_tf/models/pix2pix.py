@@ -16,6 +16,7 @@ from pix2pix_tf.models.losses import (
     hole_l1_loss,
     l1_loss,
     mask_loss,
+    occlusion_mask_loss,
     weighted_l1_loss,
 )
 from pix2pix_tf.models.replicas import reducible_logs
@@ -92,6 +93,11 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             generator's blend mask the pixels the input changed
             (`losses.mask_loss`), so that it covers an occlusion to its edges
             and leaves the rest exactly as it was; 0 leaves the mask to the L1.
+        A `FindAndFillGenerator` (blind occlusion removal) trains on inputs with
+        the true mask as their last channel: its inpainter fills that mask (the
+        mask-given task, with ``hole_l1``), its detector learns the occluded
+        pixels (``g_find``, `losses.occlusion_mask_loss`); validation, `predict`
+        and calling the model run it blind, on the photo channels alone.
         hole_l1: mask-given inpainting (a generator with "inpaint" output, whose
             last input channel is the hole, above 0): the L1 is a mean over each
             image's hole instead of the whole image (`losses.hole_l1_loss`), so
@@ -147,12 +153,15 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             (_features_and_logits(discriminator),) if self.feature_matching_weight else ()
         )
         self._image_and_mask = (_image_and_mask(generator),) if self.mask_weight else ()
+        self.finds_mask = bool(getattr(generator, "finds_mask", False))
 
         names = ("g_total", "g_gan", "g_l1", "d")
         if self.feature_matching_weight:
             names = names[:3] + ("g_fm",) + names[3:]
         if self.mask_weight:
             names = names[:-1] + ("g_mask",) + names[-1:]
+        if self.finds_mask:
+            names = names[:-1] + ("g_find",) + names[-1:]
         self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.quality_trackers = {
             name: keras.metrics.Mean(name=name) for name in ("ssim", "psnr", "l1")
@@ -169,6 +178,8 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def call(self, inputs, training=None):
+        if self.finds_mask and inputs.shape[-1] == self.generator.channels + 1:
+            inputs = inputs[..., : self.generator.channels]  # blind, as it is used
         return self.generator(inputs, training=training)
 
     @property
@@ -200,7 +211,20 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         super().compile(optimizer=self.g_optimizer, auto_scale_loss=False, **kwargs)
 
     def _generate(self, inputs, training):
-        """The generated images, and their blend masks when the loss needs them."""
+        """The generated images, and their blend masks (or a detector's occlusion
+        probabilities) when the loss needs them."""
+        if self.finds_mask:
+            channels = self.generator.channels
+            if inputs.shape[-1] != channels + 1:
+                raise ValueError(
+                    f"A FindAndFillGenerator learns from the true occlusion mask: the inputs "
+                    f"need it as a last channel ({channels + 1} channels, got "
+                    f"{inputs.shape[-1]}); train on a task with masks (--task occlusion)."
+                )
+            photo = inputs[..., :channels]
+            # Training fills the true mask; validation runs blind, as users do.
+            generated = self.generator(inputs if training else photo, training=training)
+            return generated, self.generator.occlusion_probability(photo, training=training)
         if self.mask_weight:
             return self._image_and_mask[0](inputs, training=training)
         return self.generator(inputs, training=training), None
@@ -226,7 +250,13 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         if self.feature_matching_weight:
             losses["g_fm"] = feature_matching_loss(real_features, fake_features)
             losses["g_total"] += self.feature_matching_weight * losses["g_fm"]
-        if mask is not None:
+        if self.finds_mask:
+            # The detector learns the pixels that the occluder changed (what can be seen).
+            hole = ops.cast(inputs[..., -1:] > 0, "float32")
+            occluded = hole * changed_pixels(inputs[..., :-1], targets)
+            losses["g_find"] = occlusion_mask_loss(occluded, mask)
+            losses["g_total"] += losses["g_find"]
+        elif mask is not None:
             losses["g_mask"] = mask_loss(changed_pixels(inputs, targets), mask)
             losses["g_total"] += self.mask_weight * losses["g_mask"]
         losses["d"] = discriminator_loss(real_logits, fake_logits, self.gan_mode)

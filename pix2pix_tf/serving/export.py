@@ -227,6 +227,9 @@ def export_generator(
     flexible, serve, serve_uint8 = serving_functions(generator, inference_mode)
     multiple = 2**flexible.depth
     channels = flexible.input_channels
+    # A find-fill generator finds the mask itself, and fills one given as a last channel.
+    mask_optional = bool(getattr(generator, "finds_mask", False))
+    photo_channels = channels if mask_optional else channels - 1
 
     archive = float_archive(flexible, serve, channels)
     archive.add_endpoint(
@@ -236,17 +239,22 @@ def export_generator(
         FLOAT_ENDPOINT: "float32 in [-1, 1] -> float32 in [-1, 1], any height and width",
         UINT8_ENDPOINT: "uint8 in [0, 255] -> uint8, any height and width",
     }
-    if mask_input:
+    if mask_input or mask_optional:
         serve_masked, serve_masked_uint8 = masked_functions(serve, serve_uint8)
         for name, function, dtype in (
             (MASKED_FLOAT_ENDPOINT, serve_masked, tf.float32),
             (MASKED_UINT8_ENDPOINT, serve_masked_uint8, tf.uint8),
         ):
-            photos = tf.TensorSpec((None, None, None, channels - 1), dtype, name="images")
+            photos = tf.TensorSpec((None, None, None, photo_channels), dtype, name="images")
             masks = tf.TensorSpec((None, None, None, 1), dtype, name="masks")
             archive.add_endpoint(name, function, [photos, masks])
+    if mask_input:
         signatures[FLOAT_ENDPOINT] += "; the last input channel is the mask: 1 fill, -1 keep"
         signatures[UINT8_ENDPOINT] += "; the last input channel is the mask: 255 fill, 0 keep"
+    elif mask_optional:
+        signatures[FLOAT_ENDPOINT] += "; finds the occlusion and fills it (blind)"
+        signatures[UINT8_ENDPOINT] += "; finds the occlusion and fills it (blind)"
+    if mask_input or mask_optional:
         signatures[MASKED_FLOAT_ENDPOINT] = (
             "(images float32 in [-1, 1], masks float32 (batch, h, w, 1) in [0, 1], "
             "> 0.5 fill) -> float32 in [-1, 1]"
@@ -260,6 +268,7 @@ def export_generator(
         "inference_mode": inference_mode,
         "size_multiple": multiple,
         "mask_input": bool(mask_input),
+        "mask_optional": mask_optional,
         "signatures": signatures,
     }
     with atomic.directory(path) as tmp:

@@ -167,7 +167,8 @@ def predict_files(
             fastest runtime installed that the folder has a model for).
         endpoint: the uint8 signature; another than ``serve_uint8`` (``b_to_a_uint8``
             of an exported CycleGAN) runs the SavedModel with TensorFlow.
-        masks: for an export with ``mask_input``, and only for one: a mask image
+        masks: for an export with ``mask_input`` (or a find-fill export, which
+            otherwise finds the occlusion itself), and only for one: a mask image
             (one image), or a folder of a mask per image named by its stem (see
             `mask_files`); read by `read_mask`, of the image's size.
     """
@@ -187,17 +188,24 @@ def predict_files(
     else:
         runner = open_exported(exported, runtime, precision)
         mask_input = runner.mask_input
-        if mask_input and masks is None:
+        if masks is not None and runner.metadata.get("mask_optional"):
+            # A find-fill export finds the occlusion, or fills a given mask: that
+            # signature is the SavedModel's (the other formats hold the blind one).
+            served = load_exported(exported)
+            channels, mask_input = runner.input_channels, True
+            translate = lambda image, mask: served.serve_masked_uint8(image, mask).numpy()  # noqa: E731
+        elif mask_input and masks is None:
             raise ValueError(
                 f"{exported} takes a mask beside each photo: pass --mask FILE|DIR (white "
                 f"where to fill), paint it in `pix2pix-tf serve {exported}`, or call the "
                 "runner with the masks."
             )
-        if masks is not None and not mask_input:
+        elif masks is not None and not mask_input:
             raise ValueError(
                 f"{exported} takes no mask (it was not exported with mask_input); drop --mask."
             )
-        channels, translate = runner.input_channels - int(mask_input), runner.serve_uint8
+        else:
+            channels, translate = runner.input_channels - int(mask_input), runner.serve_uint8
     arrays = [read_image(p, channels) for p in images]  # fail before writing
     mask_arrays = [None] * len(arrays)
     if mask_input:

@@ -17,6 +17,8 @@ from pix2pix_tf.training.precision import JIT_COMPILE, PRECISIONS, resolve_preci
 
 # Settings that may change between runs in one directory: training longer is resuming.
 # How the steps run (devices, XLA) is not part of what the run computes either.
+# The output mode of `FindAndFillGenerator`: not one of UNetGenerator's own.
+FIND_FILL = "find_fill"
 RESUMABLE_CHANGES = ("steps", "epochs", "max_minutes", "strategy", "jit_compile")
 
 
@@ -90,8 +92,10 @@ class TrainConfig:
         strategy: "default" (one device), "mirrored" (all local GPUs) or
             "multiworker" (the cluster in ``TF_CONFIG``); ``batch_size`` is the
             global batch, split over the replicas (see `pix2pix_tf.training.distribute`).
-        output_mode: generator output, "direct", "residual" or "composite"
-            (see `UNetGenerator`).
+        output_mode: generator output, "direct", "residual", "composite",
+            "chroma" or "inpaint" (see `UNetGenerator`), or "find_fill": blind
+            occlusion removal by a detector and an inpainter
+            (`FindAndFillGenerator`; tasks with a mask, which it learns from).
         changed_weight: extra L1 weight on pixels the input changed (see `Pix2Pix`).
         feature_matching_weight: weight of discriminator feature matching (see `Pix2Pix`).
         mask_weight: weight of the blend-mask cross-entropy of composite output
@@ -100,7 +104,7 @@ class TrainConfig:
             training, so pixels it keeps are the input's exactly.
         upsampling: "transpose" (the paper) or "resize" (resize + convolution,
             no checkerboard; see `blocks.upsampling_conv`).
-        hole_fill: mask-given inpainting (``output_mode="inpaint"``): what the
+        hole_fill: mask-given inpainting (``output_mode="inpaint"`` or "find_fill"): what the
             network sees in the hole, "blank" or "smooth" (see `UNetGenerator`).
         hole_l1: mask-given inpainting: the L1 is a mean over each image's hole
             rather than the whole image (see `Pix2Pix`).
@@ -218,12 +222,12 @@ class TrainConfig:
                 f"{self.output_mode!r}: set output_mode='composite' or hard_mask=False."
             )
         check_upsampling(self.upsampling)
-        check_hole_fill(self.hole_fill, self.output_mode)
-        if self.hole_l1 and self.output_mode != "inpaint":
+        check_hole_fill(self.hole_fill, "inpaint" if self.finds_mask else self.output_mode)
+        if self.hole_l1 and self.output_mode not in ("inpaint", FIND_FILL):
             raise ValueError(
                 f"hole_l1 takes the L1 over the given hole of inpaint output, but output_mode "
                 f"is {self.output_mode!r}: train with mask_input (--mask-input) and "
-                "output_mode='inpaint', or set hole_l1=False."
+                "output_mode='inpaint', or with output_mode='find_fill', or set hole_l1=False."
             )
         check_l1_weighting(self.hole_l1, self.changed_weight)
         self._check_mask_input()
@@ -231,30 +235,49 @@ class TrainConfig:
         check_image_size(self.image_size, self.unet_depth if self.generator == "unet" else 2)
 
     def _check_mask_input(self):
-        if not self.mask_input:
+        if self.finds_mask and self.mask_input:
+            raise ValueError(
+                "output_mode 'find_fill' finds the mask itself (and its export also "
+                "takes one): leave out --mask-input, or use output_mode 'inpaint' with it."
+            )
+        if not self.data_mask:
             if self.output_mode == "inpaint":
                 raise ValueError(
                     "output_mode 'inpaint' fills a mask given as an input channel: set "
                     "mask_input=True (--mask-input), or choose another output_mode."
                 )
             return
-        task = task_of(self.model, self.task)
-        if self.model != "pix2pix" or not task.has_mask:
-            raise ValueError(
-                f"mask_input gives the generator the mask of an occlusion, and task "
-                f"{self.task!r} ({self.model}) has none; use an occlusion task (e.g. "
-                "--task occlusion) or leave out --mask-input."
+        if self.model != "pix2pix" or not task_of(self.model, self.task).has_mask:
+            uses, instead = (
+                ("output_mode 'find_fill' learns to find an occlusion from", "another output_mode")
+                if self.finds_mask
+                else ("mask_input gives the generator", "leave out --mask-input")
             )
-        if self.output_mode not in ("inpaint", "direct"):
+            raise ValueError(
+                f"{uses} the mask of an occlusion, and task {self.task!r} ({self.model}) has "
+                f"none; use an occlusion task (e.g. --task occlusion) or {instead}."
+            )
+        if self.mask_input and self.output_mode not in ("inpaint", "direct"):
             raise ValueError(
                 f"With mask_input the output is 'inpaint' (fill the given mask) or 'direct', "
                 f"got output_mode {self.output_mode!r}."
             )
 
     @property
+    def finds_mask(self):
+        """Whether the generator finds the occlusion itself (``output_mode="find_fill"``)."""
+        return self.output_mode == FIND_FILL
+
+    @property
+    def data_mask(self):
+        """Whether the training pairs carry the occlusion mask as a last input channel."""
+        return self.mask_input or self.finds_mask
+
+    @property
     def input_channels(self):
-        """Channels the generator sees: the task's, plus one for a given mask."""
-        return task_of(self.model, self.task).input_channels + int(self.mask_input)
+        """Channels of the training inputs: the task's, plus one for the mask (given,
+        or for a find-fill generator to learn from; the discriminator sees it too)."""
+        return task_of(self.model, self.task).input_channels + int(self.data_mask)
 
     @property
     def dtype_policy(self):
@@ -277,7 +300,7 @@ class TrainConfig:
 
         Example:
             >>> TrainConfig.for_task("occlusion", data="photos/").output_mode
-            'composite'
+            'find_fill'
         """
         task = task_of(settings.get("model", "pix2pix"), task)
         recipe = dict(task.train_defaults)
@@ -288,9 +311,10 @@ class TrainConfig:
             # The recipe's blend-mask settings go with its composite output.
             recipe.pop("mask_weight", None)
             recipe.pop("hard_mask", None)
-        if settings.get("mask_input") and output_mode != "inpaint":
-            # The mask-given recipe's L1 weight makes up for an exact output outside the
-            # hole, and its hole fill is what the inpaint output's network sees.
+        fills_holes = ("inpaint", FIND_FILL)
+        if recipe.get("output_mode") in fills_holes and output_mode not in fills_holes:
+            # The inpainting recipes' L1 weight makes up for an exact output outside the
+            # hole, and their hole fill is what the inpaint output's network sees.
             recipe.pop("l1_weight", None)
             recipe.pop("hole_fill", None)
             recipe.pop("hole_l1", None)

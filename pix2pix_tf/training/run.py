@@ -108,7 +108,7 @@ def run_pairs(config, split):
         seed=config.seed,
         num_faces=config.num_faces,
         direction=config.direction,
-        mask_input=config.mask_input,
+        mask_input=config.data_mask,
     )
 
 
@@ -123,14 +123,16 @@ def sized_pairs(config, split, count):
         if image.shape[:2] != (height, width):
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         image = image.reshape(height, width, -1)
-        if has_mask:
+        if has_mask and not config.mask_input:
+            image = image[..., :-1]  # a find-fill model's mask is to learn from, not an input
+        elif has_mask:
             # Every pixel the hole reached, as training saw it (`widen_resized_mask`).
             hole = np.where(image[..., -1:] > 0, 255, 0).astype(np.uint8)
             image = np.concatenate([image[..., :-1], hole], axis=-1)
         return image
 
     pairs = run_pairs(config, split).take(count)
-    return [(sized(a, has_mask=config.mask_input), sized(b)) for a, b in pairs]
+    return [(sized(a, has_mask=config.data_mask), sized(b)) for a, b in pairs]
 
 
 def split_dataset(config, split, training=False, cache="auto"):
@@ -170,7 +172,7 @@ def split_dataset(config, split, training=False, cache="auto"):
         flip=task.flip,
         seed=config.seed,
         cache=cache,
-        mask_channel=config.mask_input,
+        mask_channel=config.data_mask,
     )
     return dataset, count
 
@@ -405,6 +407,8 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
     if grid_path is not None:
         inputs, targets = fixed_batch(config, split)
         outputs = model(inputs, training=False)
+        if config.finds_mask:
+            inputs = inputs[..., :-1]  # the model saw the photo alone
         fig = plots.image_grid(
             [inputs, targets, np.asarray(outputs)],
             ["input", "target", "generated"],

@@ -15,6 +15,7 @@ from pix2pix_tf.evaluation.domain_classifier import shares_in_b, train_domain_cl
 from pix2pix_tf.evaluation.unpaired import cyclegan_grid, translation_scores
 from pix2pix_tf.models.cyclegan import CycleGAN
 from pix2pix_tf.models.discriminators import PatchDiscriminator
+from pix2pix_tf.models.find_fill import FindAndFillGenerator
 from pix2pix_tf.models.generators import UNetGenerator
 from pix2pix_tf.models.resnet_generator import RESNET_BLOCKS, ResnetGenerator
 from pix2pix_tf.serving.cyclegan_export import export_cyclegan
@@ -22,7 +23,8 @@ from pix2pix_tf.tasks.unpaired import get_unpaired_task, unpaired_images
 
 
 def build_generator(config, input_channels, output_channels, name="generator"):
-    """The generator ``config.generator`` names: "unet", "resnet6" or "resnet9"."""
+    """The generator ``config.generator`` names: "unet", "resnet6" or "resnet9"
+    (with ``output_mode="find_fill"``, a `FindAndFillGenerator` of two U-Nets)."""
     if config.generator in RESNET_BLOCKS:
         return ResnetGenerator(
             image_size=config.image_size,
@@ -36,20 +38,25 @@ def build_generator(config, input_channels, output_channels, name="generator"):
             upsampling=config.upsampling,
             name=name,
         )
-    return UNetGenerator(
+    unet = dict(
         image_size=config.image_size,
-        input_channels=input_channels,
-        output_channels=output_channels,
         depth=config.unet_depth,
         base_filters=config.base_filters,
         norm=config.norm,
-        dropout=config.dropout,
         seed=config.seed,
-        output_mode=config.output_mode,
         upsampling=config.upsampling,
-        hard_mask=config.hard_mask,
         hole_fill=config.hole_fill,
         name=name,
+    )
+    if config.finds_mask:
+        return FindAndFillGenerator(channels=output_channels, **unet)
+    return UNetGenerator(
+        input_channels=input_channels,
+        output_channels=output_channels,
+        dropout=config.dropout,
+        output_mode=config.output_mode,
+        hard_mask=config.hard_mask,
+        **unet,
     )
 
 

@@ -1,0 +1,148 @@
+"""Blind occlusion removal in two networks: one finds the occlusion, one fills it."""
+
+import keras
+from keras import ops
+
+from pix2pix_tf.models.generators import UNetGenerator
+
+# What an untrained detector's sigmoid starts at: it finds nothing, so an
+# untrained model returns its input, as the composite output does.
+_DETECTOR_BIAS = -3.0
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class FindAndFillGenerator(keras.Model):
+    """A detector U-Net that finds the occluded pixels, and a mask-given
+    inpainting U-Net (``output_mode="inpaint"``) that fills them.
+
+    Called on a photo (``channels`` channels), it thresholds the detector's
+    mask, widens it by ``grow`` pixels and fills it: every pixel outside the
+    found mask is the input's exactly. Called on a photo with a mask as one more
+    channel (> 0 fill), it fills the given mask: one model, blind or mask-given.
+
+    Each network trains on its own loss (`Pix2Pix` with this generator): the
+    detector on the true mask (`losses.occlusion_mask_loss`), the inpainter on
+    the true mask's hole, as the mask-given recipe; neither waits for the other
+    to be right, which a single network with a blend mask had to (its mask head
+    and its fill shared every layer; docs/quality.md).
+
+    Args:
+        image_size: (height, width), multiples of 2**depth; None for any such size.
+        channels: channels of the photo (and of the output).
+        depth, base_filters, max_filters, norm, upsampling, seed: as for
+            `UNetGenerator`, for both networks.
+        hole_fill: what the inpainter sees in the hole ("smooth" or "blank").
+        threshold: detector probability above which a pixel is filled.
+        grow: pixels by which the found mask is widened (a 3x3 max per pixel),
+            so that an occluder's soft edge is filled too.
+        **kwargs: passed to `keras.Model`.
+
+    Example:
+        >>> g = FindAndFillGenerator(image_size=(64, 64), depth=6, base_filters=8)
+        >>> g(keras.ops.zeros((2, 64, 64, 3))).shape  # blind
+        (2, 64, 64, 3)
+        >>> g(keras.ops.zeros((2, 64, 64, 4))).shape  # the mask given
+        (2, 64, 64, 3)
+    """
+
+    finds_mask = True  # the exports get masked signatures too (`export_generator`)
+
+    def __init__(
+        self,
+        image_size=(256, 256),
+        channels=3,
+        depth=8,
+        base_filters=16,
+        max_filters=512,
+        norm="batch",
+        upsampling="resize",
+        seed=None,
+        hole_fill="smooth",
+        threshold=0.5,
+        grow=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {threshold}.")
+        if int(grow) != grow or grow < 0:
+            raise ValueError(f"grow must be a whole number of pixels >= 0, got {grow!r}.")
+        shared = dict(
+            image_size=image_size,
+            depth=depth,
+            base_filters=base_filters,
+            max_filters=max_filters,
+            norm=norm,
+            dropout=0.0,
+            upsampling=upsampling,
+            seed=seed,
+        )
+        self.detector = UNetGenerator(
+            input_channels=channels, output_channels=1, name="detector", **shared
+        )
+        # Logit bias: the tanh output is 2 * sigmoid(2x) - 1, so this starts the
+        # probability at sigmoid(_DETECTOR_BIAS).
+        self.detector.get_layer("output_image").bias.assign(ops.full((1,), _DETECTOR_BIAS / 2.0))
+        self.inpainter = UNetGenerator(
+            input_channels=channels + 1,
+            output_channels=channels,
+            output_mode="inpaint",
+            hole_fill=hole_fill,
+            name="inpainter",
+            **shared,
+        )
+        self.image_size = self.inpainter.image_size
+        self.channels = channels
+        self.input_channels = channels  # what the blind call (and `serve`) takes
+        self.output_channels = channels
+        self.depth = depth
+        self.base_filters = base_filters
+        self.max_filters = max_filters
+        self.norm = norm
+        self.upsampling = upsampling
+        self.seed = seed
+        self.hole_fill = hole_fill
+        self.threshold = float(threshold)
+        self.grow = int(grow)
+        self.built = True  # both networks are functional models, built on construction
+
+    def occlusion_probability(self, images, training=None):
+        """(batch, H, W, 1) float32: the detector's probability that a pixel is occluded."""
+        found = ops.cast(self.detector(images, training=training), "float32")
+        return (found + 1.0) / 2.0
+
+    def found_mask(self, images):
+        """(batch, H, W, 1) float32: 1 where the pixels will be filled, -1 elsewhere."""
+        probability = self.occlusion_probability(images, training=False)
+        fill = ops.cast(probability > self.threshold, "float32")
+        if self.grow:
+            size = 2 * self.grow + 1
+            fill = ops.max_pool(fill, size, strides=1, padding="same")
+        return 2.0 * fill - 1.0
+
+    def call(self, inputs, training=None):
+        if inputs.shape[-1] == self.channels + 1:  # the mask is given
+            return self.inpainter(inputs, training=training)
+        mask = ops.cast(self.found_mask(inputs), inputs.dtype)
+        return self.inpainter(ops.concatenate([inputs, mask], axis=-1), training=training)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "depth": self.depth,
+            "base_filters": self.base_filters,
+            "max_filters": self.max_filters,
+            "norm": self.norm,
+            "upsampling": self.upsampling,
+            "seed": self.seed,
+            "hole_fill": self.hole_fill,
+            "threshold": self.threshold,
+            "grow": self.grow,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
