@@ -55,6 +55,7 @@ from pix2pix_tf.evaluation.baselines import (  # noqa: E402
 )
 from pix2pix_tf.tasks.catalogue import occlusion_task  # noqa: E402
 from pix2pix_tf.tasks.pairs import masked_pairs  # noqa: E402
+from pix2pix_tf.training.config import FIND_FILL  # noqa: E402
 
 FAMILY_PREFIX = "family: "
 
@@ -214,7 +215,7 @@ def main(argv=None):
     table = wide_table(rows, group="group", mean_row=MEAN_ROW)
     config = json.loads((run_dir / "config.json").read_text())
     # Only a hard mask (or a found one) leaves the pixels it does not paint exactly as they were.
-    if args.mask_input or not (config.get("hard_mask") or config.get("output_mode") == "find_fill"):
+    if args.mask_input or not (config.get("hard_mask") or config.get("output_mode") == FIND_FILL):
         iou = {}
     for line in table:
         if line["group"] in iou:

@@ -70,7 +70,9 @@ ABLATIONS = {
         "recipe (task defaults)": [],
         "direct output": ["--output-mode", "direct"],
         "residual output": ["--output-mode", "residual"],
-        "+ extra L1 on changed pixels (4)": ["--changed-weight", "4"],
+        "+ extra L1 on changed pixels (4), L1 over the image": [
+            *("--changed-weight", "4", "--no-hole-l1"),
+        ],
         "vanilla GAN": ["--gan-mode", "vanilla"],
         "+ feature matching (10)": ["--feature-matching-weight", "10"],
         "lr 2e-4, dropout 0.5 (paper)": ["--lr", "2e-4", "--dropout", "0.5"],
@@ -79,9 +81,11 @@ ABLATIONS = {
             *("--output-mode", "direct", "--gan-mode", "vanilla"),
             *("--lr", "2e-4", "--dropout", "0.5", "--batch-size", "1", "--base-filters", "64"),
         ],
-        "+ blend mask taught the changed pixels (1)": ["--mask-weight", "1"],
-        "+ blend mask taught the changed pixels (3)": ["--mask-weight", "3"],
-        "+ blend mask taught the changed pixels (10)": ["--mask-weight", "10"],
+        # The recipe before find-fill (issue 13): one network, a blend mask taught the
+        # changed pixels and rounded at inference.
+        "composite output, mask weight 3, hard mask": [
+            *("--output-mode", "composite", "--mask-weight", "3", "--hard-mask"),
+        ],
     },
     # Issue 19 (3 minutes each at 128x128, docs/quality.md).
     "colorization": {

@@ -209,13 +209,15 @@ def _add_train(commands):
     p.add_argument(
         "--hole-fill",
         choices=HOLE_FILLS,
-        help="--mask-input: what the network sees in the hole: blank (mid-grey) or smooth "
-        "(filled from its border; the network corrects that fill)",
+        help="--mask-input or find_fill: what the inpainting network sees in the hole: blank "
+        "(mid-grey), smooth (filled from its border; the network corrects that fill) or "
+        "smooth_and_input (that fill and the pixels the hole held)",
     )
     p.add_argument(
         "--hole-l1",
         action=argparse.BooleanOptionalAction,
-        help="--mask-input: take the L1 as a mean over each image's hole, not the whole image",
+        help="--mask-input or find_fill: take the L1 as a mean over each image's hole, not "
+        "the whole image",
     )
     p.add_argument(
         "--max-minutes",

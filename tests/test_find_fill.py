@@ -22,6 +22,21 @@ def _generator(**options):
     return FindAndFillGenerator(image_size=(SIZE, SIZE), depth=5, base_filters=4, **options)
 
 
+def _finding_generator():
+    """A generator whose untrained detector finds about half the pixels (bias 0), so that
+    a detector lost or scrambled on the way (saving, export) changes the output."""
+    generator = _generator()
+    generator.detector.get_layer("output_image").bias.assign([0.0])
+    return generator
+
+
+def _assert_nearly_all_equal(actual, expected):
+    """Equal within 1e-4 but for a few pixels: float differences of 1e-7 may move a
+    detector probability across the threshold, and that pixel is filled or not."""
+    differs = np.any(np.abs(np.asarray(actual) - np.asarray(expected)) > 1e-4, axis=-1)
+    assert differs.mean() < 0.01, differs.mean()
+
+
 def _photos(count=2, seed=0):
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, (count, SIZE, SIZE, 3)).astype(np.float32)
@@ -121,15 +136,63 @@ def test_saved_and_loaded_it_gives_the_same_outputs(tmp_path):
     model = _model()
     model.compile()
     model.train_on_batch(inputs, targets)
+    model.generator.detector.get_layer("output_image").bias.assign([0.0])
+    probability = np.asarray(model.generator.occlusion_probability(inputs[..., :3]))
+    assert 0.2 < np.mean(probability > 0.5) < 0.8
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_allclose(
+        np.asarray(loaded.generator.occlusion_probability(inputs[..., :3])), probability, atol=1e-6
+    )
     for x in (inputs, inputs[..., :3]):
         np.testing.assert_allclose(
             np.asarray(loaded.generator(x)), np.asarray(model.generator(x)), atol=1e-6
         )
 
 
+def test_validation_runs_blind():
+    inputs, _ = _occluded(2)
+    model = _model()
+    model.generator.detector.get_layer("output_image").bias.assign([0.0])
+    generated, probability = model._generate(inputs, training=False)
+    np.testing.assert_array_equal(
+        np.asarray(generated), np.asarray(model.generator(inputs[..., :3], training=False))
+    )
+    assert probability.shape == (2, SIZE, SIZE, 1)
+
+
+def test_under_mixed_precision_the_kept_pixels_are_exact():
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        generator = _generator()
+    finally:
+        keras.config.set_dtype_policy(policy)
+    inputs, _ = _occluded(2)
+    out = np.asarray(generator(inputs, training=False))
+    outside = inputs[..., 3] < 0
+    np.testing.assert_array_equal(out[outside], inputs[..., :3][outside])
+
+
 def test_the_export_runs_blind_and_takes_a_mask_too(tmp_path):
+    from pix2pix_tf.serving.runtimes import open_exported
+
+    finding = _finding_generator()
+    export_generator(finding, tmp_path / "finding")
+    photos = _photos(2, seed=5)
+    expected = np.asarray(finding(photos, training=False))
+    assert np.any(expected != photos)  # it found and filled something
+    served = tf.saved_model.load(str(tmp_path / "finding"))
+    _assert_nearly_all_equal(served.serve(tf.constant(photos)), expected)
+    # A runner fills a given mask through the SavedModel's masked signature.
+    runner = open_exported(tmp_path / "finding", "tensorflow")
+    uint8 = np.round((photos + 1) * 127.5).astype(np.uint8)
+    given = np.zeros((2, SIZE, SIZE, 1), np.uint8)
+    given[:, 4:12, 4:12] = 255
+    np.testing.assert_array_equal(
+        runner.serve_uint8(uint8, given), served.serve_masked_uint8(uint8, given).numpy()
+    )
+
     generator = _generator()
     export_generator(generator, tmp_path / "export")
     served = tf.saved_model.load(str(tmp_path / "export"))
@@ -175,3 +238,18 @@ def test_predict_runs_blind_and_fills_a_mask_file_when_given(tmp_path):
     filled = cv2.imread(str(filled))[..., ::-1]
     np.testing.assert_array_equal(filled[mask == 0], photo[mask == 0])
     assert np.any(filled[mask > 0] != photo[mask > 0])
+
+
+def test_the_int8_source_rewrites_both_decoders_and_gives_the_same_output():
+    from pix2pix_tf.serving import subpixel
+    from pix2pix_tf.serving.export import serving_functions
+
+    generator = _generator(upsampling="transpose")
+    generator.detector.get_layer("output_image").bias.assign([0.0])
+    assert subpixel.has_rewritable(generator)  # found inside the two U-Nets
+    photos = tf.constant(_photos(2, seed=6)[:, :29, :23])  # any size
+    _, serve, _ = serving_functions(generator)
+    rewritten, serve_rewritten, _ = serving_functions(generator, subpixel_decoder=True)
+    for network in (rewritten.detector, rewritten.inpainter):
+        assert not subpixel.has_rewritable(network)
+    _assert_nearly_all_equal(serve_rewritten(photos), serve(photos))

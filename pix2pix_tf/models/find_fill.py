@@ -31,9 +31,12 @@ class FindAndFillGenerator(keras.Model):
         channels: channels of the photo (and of the output).
         depth, base_filters, max_filters, norm, upsampling, seed: as for
             `UNetGenerator`, for both networks.
-        hole_fill: what the inpainter sees in the hole ("smooth" or "blank").
+        dropout: dropout rate of the inpainter's first decoder blocks (the
+            detector has none).
+        hole_fill: what the inpainter sees in the hole: "smooth",
+            "smooth_and_input" (the occlusion recipe) or "blank" (`UNetGenerator`).
         threshold: detector probability above which a pixel is filled.
-        grow: pixels by which the found mask is widened (a 3x3 max per pixel),
+        grow: pixels by which the found mask is widened (a (2 grow + 1)-square max),
             so that an occluder's soft edge is filled too.
         **kwargs: passed to `keras.Model`.
 
@@ -57,11 +60,16 @@ class FindAndFillGenerator(keras.Model):
         norm="batch",
         upsampling="resize",
         seed=None,
+        dropout=0.0,
         hole_fill="smooth",
         threshold=0.5,
         grow=0,
         **kwargs,
     ):
+        # float32: Keras casts a model's inputs to its compute dtype, and under mixed
+        # precision the photo would reach the inpainter rounded to bfloat16, so the
+        # pixels it keeps would not be the input's exactly. Each network keeps the policy.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), got {threshold}.")
@@ -73,12 +81,11 @@ class FindAndFillGenerator(keras.Model):
             base_filters=base_filters,
             max_filters=max_filters,
             norm=norm,
-            dropout=0.0,
             upsampling=upsampling,
             seed=seed,
         )
         self.detector = UNetGenerator(
-            input_channels=channels, output_channels=1, name="detector", **shared
+            input_channels=channels, output_channels=1, dropout=0.0, name="detector", **shared
         )
         # Logit bias: the tanh output is 2 * sigmoid(2x) - 1, so this starts the
         # probability at sigmoid(_DETECTOR_BIAS).
@@ -88,6 +95,7 @@ class FindAndFillGenerator(keras.Model):
             output_channels=channels,
             output_mode="inpaint",
             hole_fill=hole_fill,
+            dropout=dropout,
             name="inpainter",
             **shared,
         )
@@ -101,6 +109,7 @@ class FindAndFillGenerator(keras.Model):
         self.norm = norm
         self.upsampling = upsampling
         self.seed = seed
+        self.dropout = dropout
         self.hole_fill = hole_fill
         self.threshold = float(threshold)
         self.grow = int(grow)
@@ -109,6 +118,9 @@ class FindAndFillGenerator(keras.Model):
     def occlusion_probability(self, images, training=None):
         """(batch, H, W, 1) float32: the detector's probability that a pixel is occluded."""
         found = ops.cast(self.detector(images, training=training), "float32")
+        # Shaped as the images, one channel: a rewritten decoder (`subpixel`) leaves it unknown.
+        batch, height, width = ops.shape(images)[:3]
+        found = ops.reshape(found, (batch, height, width, 1))
         return (found + 1.0) / 2.0
 
     def found_mask(self, images):
@@ -138,6 +150,7 @@ class FindAndFillGenerator(keras.Model):
             "norm": self.norm,
             "upsampling": self.upsampling,
             "seed": self.seed,
+            "dropout": self.dropout,
             "hole_fill": self.hole_fill,
             "threshold": self.threshold,
             "grow": self.grow,

@@ -13,8 +13,8 @@ def check_hole_fill(hole_fill, output_mode):
         raise ValueError(f"hole_fill must be one of {HOLE_FILLS}, got {hole_fill!r}.")
     if hole_fill != "blank" and output_mode != "inpaint":
         raise ValueError(
-            f"hole_fill={hole_fill!r} fills the hole of a given mask: it needs "
-            f"output_mode='inpaint' (--mask-input), not {output_mode!r}."
+            f"hole_fill={hole_fill!r} fills the hole of a mask: it needs output_mode="
+            f"'inpaint' (--mask-input) or 'find_fill', not {output_mode!r}."
         )
 
 

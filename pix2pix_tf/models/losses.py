@@ -87,7 +87,10 @@ def weighted_l1_loss(target, generated, weights):
 def check_l1_weighting(hole_l1, changed_weight):
     """Only one of ``hole_l1`` and ``changed_weight`` may reweigh the L1."""
     if hole_l1 and changed_weight:
-        raise ValueError("hole_l1 and changed_weight both weigh the L1: choose one.")
+        raise ValueError(
+            "hole_l1 and changed_weight both weigh the L1: choose one (the occlusion "
+            "recipes take the L1 over the hole: add --no-hole-l1 for changed_weight)."
+        )
 
 
 def hole_l1_loss(target, generated, hole):
@@ -145,7 +148,8 @@ def occlusion_mask_loss(occluded, probability):
     cross_entropy = ops.mean(ops.binary_crossentropy(occluded, probability))
     overlap = ops.sum(occluded * probability, axis=(1, 2, 3))
     total = ops.sum(occluded + probability, axis=(1, 2, 3))
-    dice = 1.0 - (2.0 * overlap + 1.0) / (total + 1.0)  # 0 for an image with nothing to find
+    # Smoothed by 1: an image with nothing to find costs 1 - 1 / (1 + sum of p).
+    dice = 1.0 - (2.0 * overlap + 1.0) / (total + 1.0)
     return cross_entropy + ops.mean(dice)
 
 

@@ -73,6 +73,12 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
     Calling the model runs the generator, so `fit`, `evaluate`, `predict`,
     callbacks and `tf.distribute` strategies work as for any Keras model.
 
+    A `FindAndFillGenerator` (blind occlusion removal) trains on inputs with the
+    true mask as their last channel: its inpainter fills that mask (the
+    mask-given task, with ``hole_l1``), its detector learns the occluded pixels
+    (``g_find``, `losses.occlusion_mask_loss`); validation, `predict` and calling
+    the model run it blind, on the photo channels alone.
+
     Args:
         generator: image-to-image network, e.g. `UNetGenerator`.
         discriminator: network on ``[input, image]`` returning logits, e.g.
@@ -93,11 +99,6 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             generator's blend mask the pixels the input changed
             (`losses.mask_loss`), so that it covers an occlusion to its edges
             and leaves the rest exactly as it was; 0 leaves the mask to the L1.
-        A `FindAndFillGenerator` (blind occlusion removal) trains on inputs with
-        the true mask as their last channel: its inpainter fills that mask (the
-        mask-given task, with ``hole_l1``), its detector learns the occluded
-        pixels (``g_find``, `losses.occlusion_mask_loss`); validation, `predict`
-        and calling the model run it blind, on the photo channels alone.
         hole_l1: mask-given inpainting (a generator with "inpaint" output, whose
             last input channel is the hole, above 0): the L1 is a mean over each
             image's hole instead of the whole image (`losses.hole_l1_loss`), so
@@ -242,7 +243,8 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             hole = ops.cast(inputs[..., -1:] > 0, "float32")
             g_l1 = hole_l1_loss(targets, generated, hole)
         elif self.changed_weight:
-            weights = 1.0 + self.changed_weight * changed_pixels(inputs, targets)
+            photo = inputs[..., :-1] if inputs.shape[-1] == targets.shape[-1] + 1 else inputs
+            weights = 1.0 + self.changed_weight * changed_pixels(photo, targets)
             g_l1 = weighted_l1_loss(targets, generated, weights)
         else:
             g_l1 = l1_loss(targets, generated)

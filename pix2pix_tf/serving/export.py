@@ -97,7 +97,11 @@ def serving_functions(generator, inference_mode="standard", subpixel_decoder=Fal
     flexible = any_size_generator(generator)
     set_inference_mode(flexible, inference_mode)
     multiple = 2**flexible.depth
-    if subpixel_decoder:
+    if subpixel_decoder and getattr(flexible, "finds_mask", False):
+        # The copy is thrown away after the int8 IR: each of its U-Nets is rewritten.
+        flexible.detector = subpixel.with_subpixel_decoder(flexible.detector)
+        flexible.inpainter = subpixel.with_subpixel_decoder(flexible.inpainter)
+    elif subpixel_decoder:
         flexible = subpixel.with_subpixel_decoder(flexible)
 
     def serve(images):
@@ -169,6 +173,9 @@ def export_generator(
             width, 1) in [0, 1], 1 where to fill (> 0.5 counts as 1).
         ``serve_masked_uint8(images, masks)``: uint8 photos, and uint8 masks
             (batch, height, width, 1), 255 where to fill (> 127 counts as 255).
+        A `FindAndFillGenerator` gets the two masked signatures too, while its
+            ``serve`` and ``serve_uint8`` take the photo alone and find the
+            occlusion (``"mask_optional": true`` in the metadata).
 
     Args:
         generator: a `UNetGenerator` or `ResnetGenerator` (or a `Pix2Pix`, whose

@@ -186,14 +186,19 @@ def predict_files(
         channels = read_metadata(exported).get("generator", {}).get("input_channels", 3)
         translate = lambda batch: getattr(served, endpoint)(batch).numpy()  # noqa: E731
     else:
-        runner = open_exported(exported, runtime, precision)
-        mask_input = runner.mask_input
-        if masks is not None and runner.metadata.get("mask_optional"):
+        if masks is not None and read_metadata(exported).get("mask_optional"):
             # A find-fill export finds the occlusion, or fills a given mask: that
             # signature is the SavedModel's (the other formats hold the blind one).
-            served = load_exported(exported)
-            channels, mask_input = runner.input_channels, True
-            translate = lambda image, mask: served.serve_masked_uint8(image, mask).numpy()  # noqa: E731
+            if runtime not in ("auto", "tensorflow") or precision != "fp32":
+                raise ValueError(
+                    f"{exported} fills a given mask in its SavedModel only: leave out "
+                    f"--runtime {runtime} / --precision {precision} with --mask."
+                )
+            runtime = "tensorflow"
+        runner = open_exported(exported, runtime, precision)
+        mask_input = runner.mask_input
+        if masks is not None and runner.mask_optional:
+            channels, mask_input, translate = runner.input_channels, True, runner.serve_uint8
         elif mask_input and masks is None:
             raise ValueError(
                 f"{exported} takes a mask beside each photo: pass --mask FILE|DIR (white "

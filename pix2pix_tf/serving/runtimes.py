@@ -43,6 +43,8 @@ class Runner:
         self.input_channels = generator.get("input_channels", 3)
         self.output_channels = generator.get("output_channels", 3)
         self.mask_input = bool(self.metadata.get("mask_input"))
+        # A find-fill export: blind, or given a mask by its SavedModel's masked signature.
+        self.mask_optional = bool(self.metadata.get("mask_optional"))
 
     @property
     def name(self):
@@ -73,8 +75,9 @@ class Runner:
     def _serve_uint8(self, images):
         return to_uint8(self._serve(to_float(images)))
 
-    def model_input(self, images, masks, dtype):
-        """The model's input array: ``images``, with ``masks`` as the last channel if given.
+    def model_input(self, images, masks, dtype, mask_allowed=False):
+        """The model's input array: ``images``, with ``masks`` as the last channel if given
+        (to a find-fill export only with ``mask_allowed``: its SavedModel's runner).
 
         Raises:
             ValueError: a mask for a model that takes none, no mask for one that
@@ -99,7 +102,12 @@ class Runner:
                     f"{images.shape}."
                 )
             return images
-        if not self.mask_input:
+        if self.mask_optional and not mask_allowed:
+            raise ValueError(
+                f"{self.path} finds the occlusion itself; it fills a given mask in its "
+                "SavedModel only: open it with runtime='tensorflow' (--runtime tensorflow)."
+            )
+        if not (self.mask_input or self.mask_optional):
             raise ValueError(f"{self.path} takes no mask (it was not exported with mask_input).")
         masks = np.asarray(masks)
         if masks.ndim == 3:
@@ -125,6 +133,23 @@ class TensorFlowRunner(Runner):
     def __init__(self, path, precision="fp32"):
         super().__init__(path, precision)
         self.saved = load_exported(path)
+
+    def serve(self, images, masks=None):
+        if masks is not None and self.mask_optional:
+            images, masks = self.photos_and_masks(images, masks, np.float32)
+            return self.saved.serve_masked(images, masks).numpy()
+        return super().serve(images, masks)
+
+    def serve_uint8(self, images, masks=None):
+        if masks is not None and self.mask_optional:
+            images, masks = self.photos_and_masks(images, masks, np.uint8)
+            return self.saved.serve_masked_uint8(images, masks).numpy()
+        return super().serve_uint8(images, masks)
+
+    def photos_and_masks(self, images, masks, dtype):
+        """A find-fill export's photos and masks, as its masked signatures take them."""
+        both = self.model_input(images, masks, dtype, mask_allowed=True)
+        return both[..., :-1], both[..., -1:]
 
     def _serve(self, images):
         return self.saved.serve(images).numpy()

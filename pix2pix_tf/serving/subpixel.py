@@ -69,7 +69,8 @@ class SubPixelConv2DTranspose(layers.Conv2DTranspose):
 
 def has_rewritable(network):
     """Whether ``network`` has a transposed convolution to rewrite."""
-    return any(rewritable(layer) for layer in network.layers)
+    layers = network._flatten_layers(include_self=False, recursive=True)
+    return any(rewritable(layer) for layer in layers)
 
 
 def with_subpixel_decoder(network):

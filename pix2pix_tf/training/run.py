@@ -291,6 +291,8 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         set_synchronized_batch_norm(model)
 
     sample_inputs, sample_targets = fixed_batch(config, "val")
+    if config.finds_mask:
+        sample_inputs = sample_inputs[..., :-1]  # shown, and run, blind
     writers = [
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=initial_epoch > 0),
         LossCurvePlot(run_dir / "history.csv", run_dir / "loss_curve.png"),
