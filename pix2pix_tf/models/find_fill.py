@@ -123,20 +123,27 @@ class FindAndFillGenerator(keras.Model):
         found = ops.reshape(found, (batch, height, width, 1))
         return (found + 1.0) / 2.0
 
-    def found_mask(self, images):
-        """(batch, H, W, 1) float32: 1 where the pixels will be filled, -1 elsewhere."""
-        probability = self.occlusion_probability(images, training=False)
+    def found_mask(self, images, probability=None):
+        """(batch, H, W, 1) float32: 1 where the pixels will be filled, -1 elsewhere
+        (from ``probability``, the detector's on ``images`` when None)."""
+        if probability is None:
+            probability = self.occlusion_probability(images, training=False)
         fill = ops.cast(probability > self.threshold, "float32")
         if self.grow:
             size = 2 * self.grow + 1
             fill = ops.max_pool(fill, size, strides=1, padding="same")
         return 2.0 * fill - 1.0
 
+    def fill_found(self, images, probability=None, training=None):
+        """``images`` with the pixels the detector finds filled (its ``probability``
+        on them, computed when None): the blind call."""
+        mask = ops.cast(self.found_mask(images, probability), images.dtype)
+        return self.inpainter(ops.concatenate([images, mask], axis=-1), training=training)
+
     def call(self, inputs, training=None):
         if inputs.shape[-1] == self.channels + 1:  # the mask is given
             return self.inpainter(inputs, training=training)
-        mask = ops.cast(self.found_mask(inputs), inputs.dtype)
-        return self.inpainter(ops.concatenate([inputs, mask], axis=-1), training=training)
+        return self.fill_found(inputs, training=training)
 
     def get_config(self):
         return {

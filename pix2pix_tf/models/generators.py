@@ -285,14 +285,12 @@ class UNetGenerator(keras.Model):
         if output_mode == "inpaint" and hole_fill != "blank":
             # float32: the fill is the output's starting point, kept exact under mixed precision.
             x = SmoothFill(depth, dtype="float32", name="smooth_fill")(inputs)
-            start = x
-            if hole_fill == "smooth_and_input":  # what the hole held, too: a blur or
-                # pixelation keeps most of the face, which a blind model can restore
-                x = layers.Concatenate(name="fill_and_input")([x, inputs[..., :-1]])
         elif output_mode == "inpaint":
             x = BlankHole(name="blank_hole")(inputs)
-        if output_mode != "inpaint" or hole_fill == "blank":
-            start = x
+        start = x
+        if hole_fill == "smooth_and_input":  # what the hole held, too: a blur or
+            # pixelation keeps most of the face, which a blind model can restore
+            x = layers.Concatenate(name="fill_and_input")([x, inputs[..., :-1]])
         skips = []
         for i, f in enumerate(filters):
             outer_or_inner = i in (0, depth - 1)

@@ -223,9 +223,11 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
                     f"{inputs.shape[-1]}); train on a task with masks (--task occlusion)."
                 )
             photo = inputs[..., :channels]
-            # Training fills the true mask; validation runs blind, as users do.
-            generated = self.generator(inputs if training else photo, training=training)
-            return generated, self.generator.occlusion_probability(photo, training=training)
+            probability = self.generator.occlusion_probability(photo, training=training)
+            if training:  # the inpainter fills the true mask
+                return self.generator(inputs, training=True), probability
+            # Validation runs blind, as users do, on the probability it is scored by.
+            return self.generator.fill_found(photo, probability, training=False), probability
         if self.mask_weight:
             return self._image_and_mask[0](inputs, training=training)
         return self.generator(inputs, training=training), None

@@ -15,10 +15,10 @@ from pix2pix_tf.tasks.pairs import reverse_problem
 from pix2pix_tf.training.distribute import STRATEGIES
 from pix2pix_tf.training.precision import JIT_COMPILE, PRECISIONS, resolve_precision
 
-# Settings that may change between runs in one directory: training longer is resuming.
-# How the steps run (devices, XLA) is not part of what the run computes either.
 # The output mode of `FindAndFillGenerator`: not one of UNetGenerator's own.
 FIND_FILL = "find_fill"
+# Settings that may change between runs in one directory: training longer is resuming.
+# How the steps run (devices, XLA) is not part of what the run computes either.
 RESUMABLE_CHANGES = ("steps", "epochs", "max_minutes", "strategy", "jit_compile")
 
 

@@ -227,7 +227,8 @@ def truncate_history(path, epochs):
 
 def fixed_batch(config, split, count=4):
     """The first ``count`` (input, target) pairs of a split as NumPy arrays in [-1, 1]:
-    the examples of the sample grids.
+    the examples of the sample grids (a find-fill model's inputs without the true
+    mask: shown, and run, blind).
 
     Read from a dataset without a cache, as only its start is read (see `split_dataset`).
     """
@@ -236,7 +237,8 @@ def fixed_batch(config, split, count=4):
     for x, y in dataset.unbatch().take(count):
         inputs.append(x.numpy())
         targets.append(y.numpy())
-    return np.stack(inputs), np.stack(targets)
+    inputs = np.stack(inputs)
+    return (inputs[..., :-1] if config.finds_mask else inputs), np.stack(targets)
 
 
 def train(config, run_dir, verbose="auto", extra_callbacks=()):
@@ -291,8 +293,6 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         set_synchronized_batch_norm(model)
 
     sample_inputs, sample_targets = fixed_batch(config, "val")
-    if config.finds_mask:
-        sample_inputs = sample_inputs[..., :-1]  # shown, and run, blind
     writers = [
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=initial_epoch > 0),
         LossCurvePlot(run_dir / "history.csv", run_dir / "loss_curve.png"),
@@ -409,8 +409,6 @@ def evaluate(model, config, data=None, split="test", grid_path=None):
     if grid_path is not None:
         inputs, targets = fixed_batch(config, split)
         outputs = model(inputs, training=False)
-        if config.finds_mask:
-            inputs = inputs[..., :-1]  # the model saw the photo alone
         fig = plots.image_grid(
             [inputs, targets, np.asarray(outputs)],
             ["input", "target", "generated"],
