@@ -19,6 +19,7 @@ import pytest
 
 from pix2pix_tf.data.synthetic.dataset import render_face
 from pix2pix_tf.data.synthetic.params import sample_face_params
+from pix2pix_tf.models.find_fill import FindAndFillGenerator
 from pix2pix_tf.models.generators import UNetGenerator
 from pix2pix_tf.serving.export import export_generator
 from pix2pix_tf.serving.runtimes import open_exported
@@ -159,9 +160,17 @@ def test_a_bad_upload_shows_the_servers_error(browser, tmp_path):
     assert "at least 16 on each side" in text
 
 
-def test_paint_a_mask_with_the_mouse(browser, photo, tmp_path):
+def _paint_a_stroke_and_run(browser):
+    """Drags the mouse across the mask canvas, then presses Run."""
     from selenium.webdriver.common.action_chains import ActionChains
 
+    canvas = browser.find_element("id", "mask")
+    stroke = ActionChains(browser).move_to_element_with_offset(canvas, -60, -20)
+    stroke.click_and_hold().move_by_offset(120, 40).release().perform()
+    browser.find_element("id", "run").click()
+
+
+def test_paint_a_mask_with_the_mouse(browser, photo, tmp_path):
     g = UNetGenerator(image_size=(32, 32), input_channels=4, depth=4, base_filters=4, seed=3)
     server = _serve(export_generator(g, tmp_path / "m", mask_input=True))
     try:
@@ -169,10 +178,7 @@ def test_paint_a_mask_with_the_mouse(browser, photo, tmp_path):
         _wait(browser, "return document.getElementById('info').textContent.includes('fills in')")
         browser.find_element("id", "file").send_keys(str(photo))
         _wait(browser, "return document.getElementById('status').textContent.includes('Paint')")
-        canvas = browser.find_element("id", "mask")
-        stroke = ActionChains(browser).move_to_element_with_offset(canvas, -60, -20)
-        stroke.click_and_hold().move_by_offset(120, 40).release().perform()
-        browser.find_element("id", "run").click()
+        _paint_a_stroke_and_run(browser)
         _wait(browser, "return document.getElementById('output').naturalWidth")
         status = browser.find_element("id", "status").text
         _screenshot(browser, "serve_mask_page", tmp_path)
@@ -181,3 +187,27 @@ def test_paint_a_mask_with_the_mouse(browser, photo, tmp_path):
         server.server_close()
     painted = int(status.split("mask: ")[1].split(" ")[0])
     assert painted > 100, status
+
+
+def test_a_find_fill_model_runs_blind_then_fills_the_painted_mask(browser, photo, tmp_path):
+    g = FindAndFillGenerator(image_size=(32, 32), depth=4, base_filters=4, seed=3)
+    g.detector.get_layer("output_image").bias.assign([0.0])  # finds about half the pixels
+    server = _serve(export_generator(g, tmp_path / "f"))
+    output = "return document.getElementById('output').getAttribute('src') || ''"
+    try:
+        browser.get(server.url)
+        _wait(browser, "return document.getElementById('info').textContent.includes('finds')")
+        browser.find_element("id", "file").send_keys(str(photo))
+        _wait(browser, "return document.getElementById('status').textContent.includes('found')")
+        blind = browser.execute_script(output)
+        _paint_a_stroke_and_run(browser)
+        _wait(browser, "return document.getElementById('status').textContent.includes('painted')")
+        status = browser.find_element("id", "status").text
+        filled = browser.execute_script(output)
+        _screenshot(browser, "serve_find_fill_page", tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert blind.startswith("data:image/png") and filled.startswith("data:image/png")
+    assert filled != blind  # the painted mask, not the found one, was filled
+    assert int(status.split("mask: ")[1].split(" ")[0]) > 100, status

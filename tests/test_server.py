@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from pix2pix_tf.models.find_fill import FindAndFillGenerator
 from pix2pix_tf.models.generators import UNetGenerator
 from pix2pix_tf.serving.export import export_generator
 from pix2pix_tf.serving.runtimes import open_exported
@@ -40,6 +41,18 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def mask_server(tmp_path_factory):
     path = _export(tmp_path_factory.mktemp("serve") / "m", input_channels=4, mask_input=True)
+    server = _serving(open_exported(path, "tensorflow"))
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def find_fill_server(tmp_path_factory):
+    g = FindAndFillGenerator(image_size=(32, 32), depth=4, base_filters=4, seed=3)
+    g.detector.get_layer("output_image").bias.assign([0.0])  # finds about half the pixels
+    path = tmp_path_factory.mktemp("serve") / "f"
+    export_generator(g, path)
     server = _serving(open_exported(path, "tensorflow"))
     yield server
     server.shutdown()
@@ -160,6 +173,47 @@ def test_the_mask_is_the_last_input_channel(mask_server):
         mask_server, "POST", "/predict", json.dumps(wrong), "application/json"
     )
     assert status == 400 and "same size" in json.loads(body)["error"]
+
+
+def _predict_json(server, **images):
+    encoded = {k: base64.b64encode(png(v)).decode() for k, v in images.items()}
+    status, _, body = request(server, "POST", "/predict", json.dumps(encoded), "application/json")
+    answer = json.loads(body)
+    if status != 200:
+        return status, answer, None
+    out = cv2.imdecode(np.frombuffer(base64.b64decode(answer["image"].split(",")[1]), np.uint8), 1)
+    return status, answer, cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
+
+
+def test_a_find_fill_model_runs_blind_or_fills_the_painted_mask(find_fill_server):
+    info = json.loads(request(find_fill_server, "GET", "/info")[2])
+    assert info["mask_optional"] and not info["mask_input"]
+    runner = find_fill_server.runner
+    rgb = cv2.cvtColor(PHOTO, cv2.COLOR_BGR2RGB)
+    status, answer, blind = _predict_json(find_fill_server, image=PHOTO)
+    assert status == 200 and answer["mask_pixels"] == 0
+    np.testing.assert_array_equal(blind, runner.serve_uint8(rgb[None])[0])
+    mask = np.zeros(PHOTO.shape[:2], np.uint8)
+    mask[10:20, 30:50] = 255
+    status, answer, filled = _predict_json(find_fill_server, image=PHOTO, mask=mask)
+    assert status == 200 and answer["mask_pixels"] == 200
+    np.testing.assert_array_equal(filled, runner.serve_uint8(rgb[None], mask[None, ..., None])[0])
+    kept = mask == 0
+    np.testing.assert_array_equal(filled[kept], rgb[kept])  # only the painted pixels change
+    assert not np.array_equal(filled, blind)
+    # An empty mask (nothing painted) runs it blind.
+    _, answer, unpainted = _predict_json(find_fill_server, image=PHOTO, mask=np.zeros_like(mask))
+    assert answer["mask_pixels"] == 0
+    np.testing.assert_array_equal(unpainted, blind)
+
+
+def test_a_find_fill_model_on_another_runtime_says_where_masks_go(find_fill_server, monkeypatch):
+    monkeypatch.setattr(find_fill_server.runner, "fills_given_masks", False)
+    monkeypatch.setattr(find_fill_server.runner, "runtime", "openvino")
+    assert not json.loads(request(find_fill_server, "GET", "/info")[2])["mask_optional"]
+    mask = np.full(PHOTO.shape[:2], 255, np.uint8)
+    status, answer, _ = _predict_json(find_fill_server, image=PHOTO, mask=mask)
+    assert status == 400 and "--runtime tensorflow" in answer["error"]
 
 
 def test_concurrent_requests_all_succeed(server):

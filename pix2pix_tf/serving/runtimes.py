@@ -34,6 +34,9 @@ class Runner:
     """An exported generator behind one runtime; subclasses implement ``_serve``."""
 
     runtime = "?"
+    # Whether this runtime fills a given mask for a find-fill export (its SavedModel's
+    # masked signatures; the other formats hold the blind model only).
+    fills_given_masks = False
 
     def __init__(self, path, precision="fp32"):
         self.path = Path(path)
@@ -129,6 +132,7 @@ class Runner:
 
 class TensorFlowRunner(Runner):
     runtime = "tensorflow"
+    fills_given_masks = True
 
     def __init__(self, path, precision="fp32"):
         super().__init__(path, precision)

@@ -3,12 +3,15 @@
 Endpoints (loopback by default; the standard library's threading HTTP server):
 
 - ``GET /``: the page (``static/index.html``): drop or pick a photo, see the
-  output beside it; for a model that takes a mask, paint it with the mouse.
-- ``GET /info``: JSON: runtime, channels, whether a mask is taken, the limits.
+  output beside it; for a model that takes a mask, paint it with the mouse (a
+  find-fill model finds the occlusion itself, or fills the mask painted over it).
+- ``GET /info``: JSON: runtime, channels, whether a mask is taken (``mask_input``)
+  or may be (``mask_optional``), the limits.
 - ``POST /predict`` with the image file as the body (``Content-Type: image/*``
   or ``application/octet-stream``): the output as ``image/png``.
 - ``POST /predict`` with ``Content-Type: application/json``, ``{"image": BASE64,
-  "mask": BASE64}`` (data URLs too; ``mask`` optional, for mask-input models):
+  "mask": BASE64}`` (data URLs too; ``mask`` for mask-input models, and for
+  find-fill ones where painted: an empty mask runs them blind):
   ``{"image": "data:image/png;base64,...", "width", "height", "milliseconds",
   "runtime", "mask_pixels"}``.
 
@@ -124,9 +127,15 @@ class PredictionServer(ThreadingHTTPServer):
             "input_channels": self.runner.input_channels,
             "output_channels": self.runner.output_channels,
             "mask_input": self.runner.mask_input,
+            "mask_optional": self.mask_optional,
             "max_request_bytes": self.max_request_bytes,
             "max_side": self.max_side,
         }
+
+    @property
+    def mask_optional(self):
+        """A find-fill model: blind, or filling a painted mask (its SavedModel runner)."""
+        return self.runner.mask_optional and self.runner.fills_given_masks
 
     def _read_upload(self, data, read, what):
         """``read(file, max_pixels=, name=)`` of the uploaded bytes, after a header check."""
@@ -156,7 +165,7 @@ class PredictionServer(ThreadingHTTPServer):
             image_bytes, functools.partial(read_image, channels=photo_channels), "the image"
         )
         masks = None
-        if runner.mask_input:
+        if runner.mask_input or (self.mask_optional and mask_bytes is not None):
             mask = np.zeros(image.shape[:2] + (1,), np.uint8)  # no mask: nothing to fill
             if mask_bytes is not None:
                 mask = self._read_upload(mask_bytes, read_mask, "the mask")
@@ -165,10 +174,16 @@ class PredictionServer(ThreadingHTTPServer):
                 except ValueError as error:
                     raise RequestError(HTTPStatus.BAD_REQUEST, str(error)) from None
             masks = mask[None]
+            if self.mask_optional and not masks.any():
+                masks = None  # nothing painted: the model finds the occlusion itself
         elif mask_bytes is not None:
-            raise RequestError(
-                HTTPStatus.BAD_REQUEST, "this model takes no mask; send the image alone."
+            why = (
+                f"this export's masked path is its SavedModel's; serve it with --runtime "
+                f"tensorflow (now {runner.runtime})"
+                if runner.mask_optional
+                else "this model takes no mask"
             )
+            raise RequestError(HTTPStatus.BAD_REQUEST, f"{why}; send the image alone.")
         with self.lock:
             output = runner.serve_uint8(image[None], masks)[0]
         return output, 0 if masks is None else int(np.count_nonzero(masks))
@@ -280,6 +295,11 @@ def serve(runner, host="127.0.0.1", port=8000, **limits):
     server = PredictionServer(runner, host, port, **limits)
     if not server.loopback:
         print(f"Warning: listening on {host}, not loopback: other machines can reach it.")
+    if runner.mask_optional and not server.mask_optional:
+        print(
+            f"This export finds occlusions itself; {runner.runtime} runs it blind only. "
+            "To also fill masks painted on the page, add --runtime tensorflow."
+        )
     print(f"Serving {runner.path} with {runner.name} at {server.url} (Ctrl+C stops).", flush=True)
     try:
         server.serve_forever()
