@@ -65,3 +65,24 @@ def test_metric_bars_draws_one_bar_per_method_and_group():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["mask", "blur"]
     assert ax.get_title() == "PSNR per occlusion" and ax.get_ylabel() == "psnr"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["input", "telea", "pix2pix"]
+
+
+def test_loss_curves_show_each_models_losses_in_rows_of_four():
+    cyclegan = {k: [1.0, 0.5] for k in ("g_gan_ab", "cycle_a", "idt_a", "d_a", "g_total")}
+    cyclegan |= {"val_ssim_ab": [0.5, 0.6], "val_cycle_psnr_a": [20.0, 25.0]}
+    fig = plots.loss_curves(cyclegan)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == [
+        "Generators' adversarial (CycleGAN)",
+        "Cycle and identity L1",
+        "Generator total",
+        "Discriminator",
+        "Validation quality",
+        "Validation round trip",
+    ]
+    assert len(fig.axes) == 8 and fig.get_size_inches()[1] == 2 * 3.4
+    finding = plots.loss_curves({"g_gan": [1.0], "g_l1": [0.1], "g_find": [0.3], "d": [0.7]})
+    assert [ax.get_title() for ax in finding.axes][:2] == [
+        "Generator",
+        "Occlusion detector (find-fill)",
+    ]

@@ -79,15 +79,24 @@ def loss_curves(history, title="Training history"):
     Args:
         history: dict of metric name -> list of per-epoch values (``History.history``).
     """
-    groups = [
+    groups = [  # panels without any of their keys (another model's) are left out
         ("Generator", ["g_gan", "g_l1"], "loss"),
-        ("Generator total (GAN + lambda L1)", ["g_total"], "loss"),
-        ("Discriminator", ["d"], "loss"),
-        ("Validation quality", ["val_ssim", "val_l1"], "value"),
+        ("Occlusion detector (find-fill)", ["g_find"], "loss"),
+        ("Generators' adversarial (CycleGAN)", ["g_gan_ab", "g_gan_ba"], "loss"),
+        ("Cycle and identity L1", ["cycle_a", "cycle_b", "idt_a", "idt_b"], "loss"),
+        ("Domain critic", ["domain_real", "domain_fake"], "loss"),
+        ("Generator total", ["g_total"], "loss"),
+        ("Discriminator", ["d", "d_a", "d_b"], "loss"),
+        ("Validation quality", ["val_ssim", "val_l1", "val_ssim_ab", "val_ssim_ba"], "value"),
+        ("Validation round trip", ["val_cycle_psnr_a", "val_cycle_psnr_b"], "PSNR, dB"),
     ]
     groups = [g for g in groups if any(k in history or f"val_{k}" in history for k in g[1])]
-    fig = Figure(figsize=(4.2 * len(groups), 3.4))
-    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    columns = min(4, len(groups))
+    rows = -(-len(groups) // columns)
+    fig = Figure(figsize=(4.2 * columns, 3.4 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(groups) :]:
+        ax.set_visible(False)
     for ax, (name, keys, ylabel) in zip(axes, groups):
         for key in keys:
             for shown in (key, f"val_{key}"):
