@@ -53,6 +53,7 @@ _RECIPE_OPTIONS = {
     "hole_fill": "hole_fill",
     "hole_l1": "hole_l1",
     "generator": "generator",
+    "domain_weight": "domain_weight",
 }
 
 
@@ -101,6 +102,12 @@ def _add_train(commands):
     p.add_argument("--cycle-weight", type=float, default=defaults.cycle_weight, help="cyclegan")
     p.add_argument("--identity-weight", type=float, default=defaults.identity_weight)
     p.add_argument("--pool-size", type=int, default=defaults.pool_size, help="cyclegan")
+    p.add_argument(
+        "--domain-weight",
+        type=float,
+        help="cyclegan: weight of a domain critic's loss on the fakes (StarGAN's "
+        "classifier; 0: none)",
+    )
     p.add_argument("--data", default=defaults.data, help="'synthetic' (built in) or a folder")
     p.add_argument("--out", required=True, type=Path, help="run directory")
     p.add_argument(
@@ -276,6 +283,7 @@ def _train_config(args):
         cycle_weight=args.cycle_weight,
         identity_weight=args.identity_weight,
         pool_size=args.pool_size,
+        domain_weight=args.domain_weight,
     )
     given = {
         k: v for k, v in settings.items() if k not in _RECIPE_OPTIONS.values() or v is not None

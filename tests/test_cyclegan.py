@@ -139,3 +139,58 @@ def test_full_size_nine_blocks_trains_a_few_steps():
     history = model.fit(a, b, batch_size=1, epochs=2, verbose=0).history
     assert all(np.isfinite(v).all() for v in history.values())
     assert model.generator_ab.count_params() > 11_000_000  # 11.4M in the paper's network
+
+
+def with_critic(**kwargs):
+    critic = PatchDiscriminator(
+        (SIZE, SIZE), input_channels=0, base_filters=4, n_layers=2, norm="instance", name="critic"
+    )
+    return tiny_cyclegan(domain_critic=critic, **kwargs)
+
+
+def test_domain_critic_learns_the_domains_from_real_photos():
+    model = with_critic(domain_weight=1.0, pool_size=2)
+    model.compile(g_optimizer=pix2pix_adam(1e-3), d_optimizer=pix2pix_adam(1e-3))
+    a, b = domains()
+    data = tf.data.Dataset.from_tensors((a, b)).repeat()
+    history = model.fit(data, steps_per_epoch=8, epochs=3, shuffle=False, verbose=0).history
+    assert {"domain_real", "domain_fake"} <= set(history)
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert history["domain_real"][-1] < 0.5 * history["domain_real"][0]
+    critic = model.domain_critic
+    assert float(np.mean(critic(a))) < 0 < float(np.mean(critic(b)))
+
+
+def test_domain_loss_weighs_into_the_generators_loss_only():
+    model = with_critic(domain_weight=2.0)
+    a, b = domains()
+    losses = model._all_losses(a, b, model._translate(a, b, training=False), training=False)
+    without = (
+        losses["g_gan_ab"]
+        + losses["g_gan_ba"]
+        + 10.0 * (losses["cycle_a"] + losses["cycle_b"])
+        + 5.0 * (losses["idt_a"] + losses["idt_b"])
+    )
+    np.testing.assert_allclose(
+        float(losses["g_total"]), float(without + 2.0 * losses["domain_fake"]), rtol=1e-5
+    )
+    # Trained with the discriminators (on real photos), not with the generators.
+    critic_ids = {id(v) for v in model.domain_critic.trainable_variables}
+    assert critic_ids <= {id(v) for v in model._discriminator_variables()}
+    assert not critic_ids & {id(v) for v in model._generator_variables()}
+
+
+def test_domain_critic_survives_the_keras_file_and_is_checked(tmp_path):
+    model = with_critic(domain_weight=0.5, pool_size=0)
+    model.compile()
+    a, b = domains()
+    model.fit(a, b, batch_size=2, epochs=1, verbose=0)
+    model.save(tmp_path / "critic.keras")
+    loaded = keras.saving.load_model(tmp_path / "critic.keras", safe_mode=True)
+    assert loaded.domain_weight == 0.5
+    np.testing.assert_allclose(
+        np.asarray(loaded.domain_critic(a)), np.asarray(model.domain_critic(a)), atol=1e-6
+    )
+    assert "domain_fake" in loaded.fit(a, b, batch_size=2, epochs=1, verbose=0).history
+    with pytest.raises(ValueError, match="needs a domain_critic"):
+        tiny_cyclegan(domain_weight=1.0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pix2pix_tf.cli import main, run_summary
+from pix2pix_tf.cli import _train_config, main, parser, run_summary
 from pix2pix_tf.models.resnet_generator import ResnetGenerator
 from pix2pix_tf.serving.export import load_exported, read_metadata
 from pix2pix_tf.training import TrainConfig, build_model, load_trained
@@ -113,6 +113,8 @@ def test_model_and_task_must_agree():
         TrainConfig(model="stargan")
     with pytest.raises(ValueError, match="U-Net"):
         TrainConfig(generator="resnet9", output_mode="composite")
+    with pytest.raises(ValueError, match="domain_weight"):
+        TrainConfig(task="occlusion", domain_weight=1.0)
     recipe = TrainConfig.for_task("age", model="cyclegan", data="x")
     assert (recipe.generator, recipe.gan_mode, recipe.lr_decay_fraction) == (
         "resnet9",
@@ -133,3 +135,16 @@ def test_pix2pix_can_use_the_resnet_generator(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "p.keras", safe_mode=True)
     x = tf.zeros((1, 32, 32, 1))
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+
+
+def test_domain_weight_builds_a_patch_critic_beside_the_discriminators():
+    settings = dict(task="age", model="cyclegan", image_size=(32, 32), base_filters=4)
+    model = build_model(TrainConfig(**settings, generator="unet", domain_weight=1.0))
+    assert model.domain_critic.name == "domain_critic" and model.domain_weight == 1.0
+    assert build_model(TrainConfig(**settings, generator="unet")).domain_critic is None
+
+
+def test_domain_weight_is_a_cyclegan_option_and_off_unless_given():
+    base = ["train", "--model", "cyclegan", "--task", "age", "--data", "x", "--out", "o"]
+    assert _train_config(parser().parse_args(base)).domain_weight == 0.0
+    assert _train_config(parser().parse_args(base + ["--domain-weight", "1"])).domain_weight == 1

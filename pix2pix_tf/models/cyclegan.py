@@ -12,6 +12,16 @@ from pix2pix_tf.models.schedules import TwoOptimizerCompileConfig, pix2pix_adam
 
 LOSSES = ("g_total", "g_gan_ab", "g_gan_ba", "cycle_a", "cycle_b", "idt_a", "idt_b", "d_a", "d_b")
 QUALITY = ("ssim_ab", "ssim_ba", "cycle_psnr_a", "cycle_psnr_b")
+# With a domain critic: its loss on real photos, and the generators' on their fakes.
+DOMAIN_LOSSES = ("domain_real", "domain_fake")
+
+
+def domain_loss(logits, label):
+    """Sigmoid cross-entropy of every logit (e.g. each patch) against one domain label
+    (0: A, 1: B)."""
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.fill(tf.shape(logits), float(label))
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
 def _image_shape(network, which):
@@ -53,6 +63,14 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
             (0.5 in the paper); 0 leaves it out. Needs as many channels in A as in B.
         pool_size: past fakes each discriminator sees (50); 0 for the newest only.
         seed: seed of the pools' choices.
+        domain_critic: optional network returning logits (> 0: domain B), e.g. a
+            ``PatchDiscriminator(input_channels=0)``: it learns A from B on real
+            photos only, and the generators are also trained to have their fakes
+            put in their target domain, weighted by ``domain_weight``: the
+            auxiliary classifier of StarGAN (Choi et al., CVPR 2018). The
+            discriminators ask a fake to pass for a real photo; the critic asks
+            it to show what tells the two domains apart.
+        domain_weight: weight of the generators' domain loss (needs ``domain_critic``).
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -74,10 +92,17 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
         identity_weight=0.5,
         pool_size=50,
         seed=0,
+        domain_critic=None,
+        domain_weight=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         check_gan_mode(gan_mode)
+        if domain_weight < 0 or (domain_weight and domain_critic is None):
+            raise ValueError(
+                f"domain_weight must be >= 0 and needs a domain_critic, got {domain_weight} "
+                f"with {'a' if domain_critic is not None else 'no'} critic."
+            )
         if cycle_weight < 0 or identity_weight < 0:
             raise ValueError(
                 f"cycle_weight and identity_weight must be >= 0, got {cycle_weight} and "
@@ -98,9 +123,12 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
         self.identity_weight = float(identity_weight)
         self.pool_size = int(pool_size)
         self.seed = int(seed)
+        self.domain_critic = domain_critic
+        self.domain_weight = float(domain_weight)
         self.pool_a = ImagePool(shape_a, pool_size, seed=seed, name="pool_a")
         self.pool_b = ImagePool(shape_b, pool_size, seed=seed + 1, name="pool_b")
-        self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in LOSSES}
+        losses = LOSSES + (DOMAIN_LOSSES if domain_critic is not None else ())
+        self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in losses}
         self.quality_trackers = {name: keras.metrics.Mean(name=name) for name in QUALITY}
         self.built = True  # all four networks are functional models, built on construction
 
@@ -131,7 +159,12 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
         return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
 
     def _discriminator_variables(self):
-        return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
+        critic = self.domain_critic.trainable_variables if self.domain_critic is not None else []
+        return (
+            self.discriminator_a.trainable_variables
+            + self.discriminator_b.trainable_variables
+            + critic
+        )
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Configures training.
@@ -186,6 +219,17 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
             + self.cycle_weight * (losses["cycle_a"] + losses["cycle_b"])
             + self.cycle_weight * self.identity_weight * (losses["idt_a"] + losses["idt_b"])
         )
+        if self.domain_critic is not None:
+            critic = self.domain_critic
+            fakes = domain_loss(critic(images["fake_a"], training=training), 0)
+            losses["domain_fake"] = fakes + domain_loss(
+                critic(images["fake_b"], training=training), 1
+            )
+            losses["g_total"] += self.domain_weight * losses["domain_fake"]
+            # The critic learns from real photos only (as StarGAN's classifier): one
+            # also taught to reject fakes would be a third discriminator.
+            reals = domain_loss(critic(real_a, training=training), 0)
+            losses["domain_real"] = reals + domain_loss(critic(real_b, training=training), 1)
         losses["d_a"] = discriminator_loss(
             self.discriminator_a(real_a, training=training),
             self.discriminator_a(tf.stop_gradient(fake_a), training=training),
@@ -210,7 +254,8 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
             )
             losses = self._all_losses(real_a, real_b, images, training=True, pooled=pooled)
             g_loss = self.g_optimizer.scale_loss(losses["g_total"] / replicas)
-            d_loss = self.d_optimizer.scale_loss((losses["d_a"] + losses["d_b"]) / replicas)
+            d_total = losses["d_a"] + losses["d_b"] + losses.get("domain_real", 0.0)
+            d_loss = self.d_optimizer.scale_loss(d_total / replicas)
         g_vars, d_vars = self._generator_variables(), self._discriminator_variables()
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
         self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars))
@@ -248,6 +293,12 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
             "identity_weight": self.identity_weight,
             "pool_size": self.pool_size,
             "seed": self.seed,
+            "domain_critic": (
+                keras.saving.serialize_keras_object(self.domain_critic)
+                if self.domain_critic is not None
+                else None
+            ),
+            "domain_weight": self.domain_weight,
         }
 
     @classmethod
@@ -255,4 +306,6 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
         config = dict(config)
         for key in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
+        if config.get("domain_critic") is not None:
+            config["domain_critic"] = keras.saving.deserialize_keras_object(config["domain_critic"])
         return cls(**config)

@@ -119,6 +119,9 @@ class TrainConfig:
         cycle_weight: CycleGAN's lambda of the cycle-consistency L1.
         identity_weight: CycleGAN's identity L1 weight, relative to ``cycle_weight``.
         pool_size: past fakes CycleGAN's discriminators see (`ImagePool`).
+        domain_weight: weight of CycleGAN's domain loss: a patch critic learns A
+            from B on real photos and the generators are pushed to have their
+            fakes put in the target domain (StarGAN's auxiliary classifier); 0: none.
     """
 
     task: str = "mugshot"
@@ -161,6 +164,7 @@ class TrainConfig:
     cycle_weight: float = 10.0
     identity_weight: float = 0.5
     pool_size: int = 50
+    domain_weight: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "image_size", tuple(int(s) for s in self.image_size))
@@ -184,6 +188,11 @@ class TrainConfig:
             )
         if min(self.cycle_weight, self.identity_weight, self.pool_size) < 0:
             raise ValueError("cycle_weight, identity_weight and pool_size must be >= 0.")
+        if self.domain_weight < 0 or (self.domain_weight and self.model != "cyclegan"):
+            raise ValueError(
+                f"domain_weight ({self.domain_weight}) must be >= 0, and is CycleGAN's "
+                "(--model cyclegan): a paired model has its target to learn from."
+            )
         for name in ("base_filters", "disc_filters"):
             value = getattr(self, name)
             if value is not None and (int(value) != value or value < 1):

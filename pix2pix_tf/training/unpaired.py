@@ -83,6 +83,8 @@ def build_cyclegan(config):
         identity_weight=config.identity_weight,
         pool_size=config.pool_size,
         seed=config.seed,
+        domain_critic=discriminator("domain_critic") if config.domain_weight else None,
+        domain_weight=config.domain_weight,
     )
 
 
