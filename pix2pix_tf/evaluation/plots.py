@@ -67,9 +67,15 @@ def image_grid(columns, titles, suptitle=None, max_rows=4, row_titles=None):
                 ax.set_title(title)
             if c == 0 and row_titles is not None:
                 ax.set_ylabel(row_titles[r])
+    top = 1.0
     if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
+        # tight_layout leaves the figure title out: it gets a fixed strip at
+        # the top, however tall the grid (a fraction of a 13-row grid's height ran
+        # into the column titles).
+        inches = fig.get_size_inches()[1]
+        fig.suptitle(suptitle, y=1.0 - 0.08 / inches, va="top")
+        top -= 0.25 / inches
+    fig.tight_layout(rect=(0, 0, 1, top))
     return fig
 
 
