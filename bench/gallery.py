@@ -94,9 +94,10 @@ EXPERIMENTS = (
         "scored on the four original types; 600 steps of 16 faces (the notebook's budget); "
         "Telea inpainting is given the true mask. The faces sit small in a black frame "
         "because `prepare` aligns UTKFace's photos by the eyes with a margin. At this budget "
-        "the model finds and paints over occluders that stand out (the lower face, most "
-        "face masks) but leaves parts of others in place; 25-minute runs, blind and with the "
-        "mask given, are in [quality.md](quality.md#occlusions-it-never-saw-issue-13).",
+        "the detector finds the face mask, the patch and the lower face and the filler paints "
+        "them over with smooth, flat skin (a speck of the mask's strap can stay); a blur it "
+        "finds too, and fills worse than the blurred photo itself. 25-minute runs, blind and "
+        "with the mask given, are in [quality.md](quality.md#occlusions-it-never-saw-issue-13).",
     ),
     Experiment(
         "colorization",
