@@ -16,12 +16,16 @@ QUALITY = ("ssim_ab", "ssim_ba", "cycle_psnr_a", "cycle_psnr_b")
 DOMAIN_LOSSES = ("domain_real", "domain_fake")
 
 
-def domain_loss(logits, label):
-    """Sigmoid cross-entropy of every logit (e.g. each patch) against one domain label
-    (0: A, 1: B)."""
-    logits = tf.cast(logits, tf.float32)
-    labels = tf.fill(tf.shape(logits), float(label))
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+def domain_loss(critic, images_a, images_b, training):
+    """Sigmoid cross-entropy of a domain critic's logits (each patch's) on images of
+    A (label 0) plus that on images of B (label 1)."""
+    total = 0.0
+    for images, label in ((images_a, 0.0), (images_b, 1.0)):
+        logits = tf.cast(critic(images, training=training), tf.float32)
+        labels = tf.fill(tf.shape(logits), label)
+        cross_entropy = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+        total += tf.reduce_mean(cross_entropy)
+    return total
 
 
 def _image_shape(network, which):
@@ -220,16 +224,13 @@ class CycleGAN(TwoOptimizerCompileConfig, keras.Model):
             + self.cycle_weight * self.identity_weight * (losses["idt_a"] + losses["idt_b"])
         )
         if self.domain_critic is not None:
-            critic = self.domain_critic
-            fakes = domain_loss(critic(images["fake_a"], training=training), 0)
-            losses["domain_fake"] = fakes + domain_loss(
-                critic(images["fake_b"], training=training), 1
+            losses["domain_fake"] = domain_loss(
+                self.domain_critic, images["fake_a"], images["fake_b"], training
             )
             losses["g_total"] += self.domain_weight * losses["domain_fake"]
             # The critic learns from real photos only (as StarGAN's classifier): one
             # also taught to reject fakes would be a third discriminator.
-            reals = domain_loss(critic(real_a, training=training), 0)
-            losses["domain_real"] = reals + domain_loss(critic(real_b, training=training), 1)
+            losses["domain_real"] = domain_loss(self.domain_critic, real_a, real_b, training)
         losses["d_a"] = discriminator_loss(
             self.discriminator_a(real_a, training=training),
             self.discriminator_a(tf.stop_gradient(fake_a), training=training),

@@ -140,20 +140,18 @@ class TensorFlowRunner(Runner):
 
     def serve(self, images, masks=None):
         if masks is not None and self.mask_optional:
-            images, masks = self.photos_and_masks(images, masks, np.float32)
-            return self.saved.serve_masked(images, masks).numpy()
+            return self._fill_given(images, masks, np.float32, self.saved.serve_masked)
         return super().serve(images, masks)
 
     def serve_uint8(self, images, masks=None):
         if masks is not None and self.mask_optional:
-            images, masks = self.photos_and_masks(images, masks, np.uint8)
-            return self.saved.serve_masked_uint8(images, masks).numpy()
+            return self._fill_given(images, masks, np.uint8, self.saved.serve_masked_uint8)
         return super().serve_uint8(images, masks)
 
-    def photos_and_masks(self, images, masks, dtype):
-        """A find-fill export's photos and masks, as its masked signatures take them."""
+    def _fill_given(self, images, masks, dtype, signature):
+        """A find-fill export filling given masks by its masked ``signature``."""
         both = self.model_input(images, masks, dtype, mask_allowed=True)
-        return both[..., :-1], both[..., -1:]
+        return signature(both[..., :-1], both[..., -1:]).numpy()
 
     def _serve(self, images):
         return self.saved.serve(images).numpy()
