@@ -7,6 +7,7 @@ stay readable and `.keras` files stay stable.
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 NORMS = ("batch", "instance", "none")
@@ -189,6 +190,29 @@ def check_upsampling(upsampling):
     return upsampling
 
 
+def repeat_pixels_2x(images):
+    """``images`` twice as high and wide, each pixel repeated 2x2 (nearest neighbour).
+
+    One nearest resize rather than `UpSampling2D`'s two repeats: in a graph of
+    any input size those leave the channel count unknown, and TFLite's converter
+    then cannot place the convolution that follows. At exactly 2x the resize
+    picks the same pixels as repeating.
+    """
+    return tf.image.resize(images, tf.shape(images)[1:3] * 2, method="nearest")
+
+
+@keras.saving.register_keras_serializable(package="pix2pix_tf")
+class RepeatPixels2x(layers.Layer):
+    """`repeat_pixels_2x` as a layer: `UpSampling2D(2)` that graph converters read."""
+
+    def call(self, inputs):
+        return repeat_pixels_2x(inputs)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, height and 2 * height, width and 2 * width, channels)
+
+
 def upsampling_conv(x, filters, name, size=4, upsampling="transpose", **conv_options):
     """A layer that doubles height and width: a stride-2 transposed convolution
     (the paper), or nearest-neighbour resizing then a 3x3 convolution ("resize").
@@ -213,7 +237,7 @@ def upsampling_conv(x, filters, name, size=4, upsampling="transpose", **conv_opt
         return layers.Conv2DTranspose(
             filters, size, strides=2, padding="same", name=name, **conv_options
         )(x)
-    x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+    x = RepeatPixels2x(name=f"{name}_resize")(x)
     return layers.Conv2D(filters, 3, padding="same", name=name, **conv_options)(x)
 
 

@@ -68,7 +68,8 @@ class ResidualOutput(layers.Layer):
         image, correction = inputs
         image = ops.cast(_as_channels(image, correction.shape[-1]), correction.dtype)
         image = ops.clip(image, -1.0 + _ATANH_MARGIN, 1.0 - _ATANH_MARGIN)
-        return ops.tanh(ops.arctanh(image) + correction)
+        # atanh written with a log: TFLite has no atanh kernel.
+        return ops.tanh(0.5 * ops.log((1.0 + image) / (1.0 - image)) + correction)
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")

@@ -3,6 +3,8 @@
 import keras
 from keras import layers, ops
 
+from pix2pix_tf.models.blocks import repeat_pixels_2x
+
 # What an inpainting network ("inpaint" output) sees in the hole.
 HOLE_FILLS = ("blank", "smooth", "smooth_and_input")
 
@@ -26,7 +28,7 @@ def upsample_bilinear(images):
     bilinear `UpSampling2D` needs them when the graph is built); the blur is
     normalised at the border, which repeats the edge pixels.
     """
-    up = ops.repeat(ops.repeat(images, 2, axis=1), 2, axis=2)
+    up = repeat_pixels_2x(images)
     taps = ops.convert_to_tensor([1.0, 2.0, 1.0], dtype=up.dtype) / 4.0
     kernel = ops.reshape(taps[:, None] * taps[None, :], (3, 3, 1, 1))
     channels = up.shape[-1]
