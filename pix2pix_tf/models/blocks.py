@@ -196,9 +196,12 @@ def repeat_pixels_2x(images):
     One nearest resize rather than `UpSampling2D`'s two repeats: in a graph of
     any input size those leave the channel count unknown, and TFLite's converter
     then cannot place the convolution that follows. At exactly 2x the resize
-    picks the same pixels as repeating.
+    picks the same pixels as repeating; corner-aligned sampling (no half-pixel
+    offset) keeps ONNX's resize free of a deprecated TF-specific attribute.
     """
-    return tf.image.resize(images, tf.shape(images)[1:3] * 2, method="nearest")
+    return tf.raw_ops.ResizeNearestNeighbor(
+        images=images, size=tf.shape(images)[1:3] * 2, align_corners=False, half_pixel_centers=False
+    )
 
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
