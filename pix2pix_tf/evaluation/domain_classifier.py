@@ -46,9 +46,13 @@ def _labelled(images, label, image_size):
 
 
 def train_domain_classifier(
-    images_a, images_b, image_size=(64, 64), epochs=6, batch_size=32, seed=0, verbose=0
+    images_a, images_b, image_size=(64, 64), epochs=20, batch_size=32, seed=0, verbose=0
 ):
     """Trains `domain_classifier` on uint8 photos of A and B, the rarer domain weighted up.
+
+    20 epochs: on UTKFace's age task (young <= 30, old >= 60), real photos of
+    the validation split were told apart at 0.889 after 6 epochs (a quarter of
+    21-30-year-olds called old), 0.935-0.951 after 20 with the rate decayed.
 
     Args:
         images_a: `tf.data.Dataset` of uint8 (H, W, C) photos of A (finite).
@@ -77,7 +81,10 @@ def train_domain_classifier(
     weights = {0: total / (2.0 * count_a), 1: total / (2.0 * count_b)}
     classifier = domain_classifier(image_size, channels)
     classifier.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
+        # Decayed to 0, so the last epoch's weights do not hang on one noisy step.
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(1e-3, epochs * -(-total // batch_size))
+        ),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
         metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
     )
