@@ -196,8 +196,16 @@ def repeat_pixels_2x(images):
     One nearest resize rather than `UpSampling2D`'s two repeats: in a graph of
     any input size those leave the channel count unknown, and TFLite's converter
     then cannot place the convolution that follows. At exactly 2x the resize
-    picks the same pixels as repeating; corner-aligned sampling (no half-pixel
-    offset) keeps ONNX's resize free of a deprecated TF-specific attribute.
+    picks the same pixels as repeating; sampling from the top-left corner (no
+    half-pixel offset, ONNX's "asymmetric") keeps tf2onnx from writing a
+    deprecated TF-specific attribute. On a GPU its gradient adds atomically, so
+    `tf.config.experimental.enable_op_determinism` refuses it.
+
+    Args:
+        images: (batch, height, width, channels) tensor of any float dtype.
+
+    Returns:
+        (batch, 2 * height, 2 * width, channels), the same dtype.
     """
     return tf.raw_ops.ResizeNearestNeighbor(
         images=images, size=tf.shape(images)[1:3] * 2, align_corners=False, half_pixel_centers=False
@@ -206,7 +214,11 @@ def repeat_pixels_2x(images):
 
 @keras.saving.register_keras_serializable(package="pix2pix_tf")
 class RepeatPixels2x(layers.Layer):
-    """`repeat_pixels_2x` as a layer: `UpSampling2D(2)` that graph converters read."""
+    """`repeat_pixels_2x` as a layer: `UpSampling2D(2)` that graph converters read.
+
+    It has no weights, so runs saved with `UpSampling2D` in its place load
+    into it (the networks rebuild their layers from their config).
+    """
 
     def call(self, inputs):
         return repeat_pixels_2x(inputs)

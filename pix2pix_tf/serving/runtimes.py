@@ -12,6 +12,7 @@ their masks apart, ``serve_uint8(photos, masks)``, or with the concatenation.
 """
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -227,9 +228,10 @@ class ONNXRunner(Runner):
 class TFLiteRunner(Runner):
     """TFLite's interpreter, resized to each input shape.
 
-    It runs with XNNPACK, TFLite's fast CPU delegate, unless XNNPACK cannot
-    prepare the graph (a find-fill export's pyramid of any-size averages): then
-    with TFLite's own kernels, the same outputs more slowly.
+    It runs with XNNPACK, TFLite's fast CPU delegate, unless XNNPACK fails on
+    the graph (it does on a find-fill export's pyramid of any-size averages, when
+    first run): then, with a warning, on TFLite's own kernels, the same outputs
+    more slowly, and ``name`` says so.
     """
 
     runtime = "tflite"
@@ -258,17 +260,30 @@ class TFLiteRunner(Runner):
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self.output).copy()
 
+    @property
+    def name(self):
+        return super().name + ("" if self.xnnpack else " (builtin kernels)")
+
     def _serve(self, images):
         images = np.ascontiguousarray(images, np.float32)
         try:
             return self._run(images)
-        except RuntimeError as error:  # XNNPACK says so when it first runs the graph
-            if not (self.xnnpack and "XNNPack" in str(error)):
+        except RuntimeError as error:
+            if not (self.xnnpack and "xnnpack" in str(error).lower()):
                 raise
+            failed = error
+        warnings.warn(
+            f"XNNPACK could not run {self.path / TFLITE_FILE} ({failed}); running it on "
+            "TFLite's builtin kernels instead (same outputs, slower).",
+            stacklevel=3,
+        )
         self.xnnpack = False
         self.interpreter = self._interpreter()
         self.shape = None
-        return self._run(images)
+        try:
+            return self._run(images)
+        except RuntimeError as error:
+            raise error from failed
 
 
 RUNNERS = {
