@@ -52,6 +52,7 @@ _RECIPE_OPTIONS = {
     "upsampling": "upsampling",
     "hole_fill": "hole_fill",
     "hole_l1": "hole_l1",
+    "learn_found": "learn_found",
     "generator": "generator",
     "domain_weight": "domain_weight",
 }
@@ -218,13 +219,20 @@ def _add_train(commands):
         choices=HOLE_FILLS,
         help="--mask-input or find_fill: what the inpainting network sees in the hole: blank "
         "(mid-grey), smooth (filled from its border; the network corrects that fill) or "
-        "smooth_and_input (that fill and the pixels the hole held)",
+        "smooth_and_input (that fill and the pixels the hole held) or smooth_or_input (the "
+        "same, correcting a per-pixel blend of the two that it predicts)",
     )
     p.add_argument(
         "--hole-l1",
         action=argparse.BooleanOptionalAction,
         help="--mask-input or find_fill: take the L1 as a mean over each image's hole, not "
         "the whole image",
+    )
+    p.add_argument(
+        "--learn-found",
+        action=argparse.BooleanOptionalAction,
+        help="find_fill: the inpainter also trains on the pixels its detector finds, so it "
+        "learns to give back those found by mistake",
     )
     p.add_argument(
         "--max-minutes",
@@ -276,6 +284,7 @@ def _train_config(args):
         upsampling=args.upsampling,
         hole_fill=args.hole_fill,
         hole_l1=args.hole_l1,
+        learn_found=args.learn_found,
         mask_input=args.mask_input,
         max_minutes=args.max_minutes,
         model=args.model,

@@ -154,7 +154,7 @@ def test_validation_runs_blind():
     inputs, _ = _occluded(2)
     model = _model()
     model.generator.detector.get_layer("output_image").bias.assign([0.0])
-    generated, probability = model._generate(inputs, training=False)
+    generated, probability, _ = model._generate(inputs, training=False)
     np.testing.assert_array_equal(
         np.asarray(generated), np.asarray(model.generator(inputs[..., :3], training=False))
     )
@@ -253,3 +253,73 @@ def test_the_int8_source_rewrites_both_decoders_and_gives_the_same_output():
     for network in (rewritten.detector, rewritten.inpainter):
         assert not subpixel.has_rewritable(network)
     _assert_nearly_all_equal(serve_rewritten(photos), serve(photos))
+
+
+def test_smooth_or_input_blends_the_fill_and_the_held_pixels_by_its_gate(tmp_path):
+    from pix2pix_tf.models.generators import UNetGenerator
+    from pix2pix_tf.models.hole_fill import SmoothFill
+
+    g = UNetGenerator(
+        image_size=(SIZE, SIZE),
+        input_channels=4,
+        depth=5,
+        base_filters=4,
+        output_mode="inpaint",
+        hole_fill="smooth_or_input",
+    )
+    rng = np.random.default_rng(7)
+    photo = rng.uniform(-0.8, 0.8, (2, SIZE, SIZE, 3)).astype("float32")
+    mask = -np.ones((2, SIZE, SIZE, 1), "float32")
+    mask[:, 6:22, 10:26] = 1.0
+    inputs = np.concatenate([photo, mask], -1)
+    hole = mask[..., 0] > 0
+    fill = keras.ops.convert_to_numpy(SmoothFill(5)(inputs))[..., :3]
+    correction = g.get_layer("correction")
+    for weight in correction.weights:  # no correction: the output is the gated blend
+        weight.assign(np.zeros(weight.shape, "float32"))
+    gate = g.get_layer("input_gate")
+    ends = {}
+    for bias, expected in ((30.0, photo), (-30.0, fill)):  # gate 1: what the hole held
+        gate.bias.assign([bias])
+        out = keras.ops.convert_to_numpy(g(inputs))
+        np.testing.assert_array_equal(out[~hole], photo[~hole])
+        np.testing.assert_allclose(out[hole], expected[hole], atol=2e-3)
+        ends[bias] = out
+    assert np.abs(ends[30.0] - ends[-30.0])[hole].mean() > 0.1  # the gate decides
+    path = tmp_path / "g.keras"
+    g.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.hole_fill == "smooth_or_input"
+    np.testing.assert_allclose(loaded(inputs), ends[-30.0], atol=1e-6)
+    blind = _generator(hole_fill="smooth_or_input")
+    assert blind.inpainter.get_layer("input_gate") is not None
+    assert blind(photo).shape == photo.shape
+    with pytest.raises(ValueError, match="hole_fill must be one of"):
+        _generator(hole_fill="smooth_or_blank")
+
+
+def test_learn_found_trains_the_inpainter_on_the_true_and_the_found_mask(tmp_path):
+    inputs, targets = _occluded(2)
+    model = _model()
+    _, _, true_hole = model._generate(inputs, training=True)
+    np.testing.assert_array_equal(np.asarray(true_hole)[..., 0], inputs[..., 3] > 0)
+    discriminator = PatchDiscriminator(
+        image_size=(SIZE, SIZE), base_filters=4, input_channels=4, target_channels=3
+    )
+    generator = _generator(learn_found=True)
+    generator.detector.get_layer("output_image").bias.assign([0.0])  # finds about half
+    model = Pix2Pix(generator, discriminator, gan_mode="lsgan", l1_weight=1000.0, hole_l1=True)
+    _, probability, hole = model._generate(inputs, training=True)
+    found = np.asarray(probability)[..., 0] > 0.5
+    expected = found | (inputs[..., 3] > 0)
+    assert found.mean() > 0.1 and not np.array_equal(expected, inputs[..., 3] > 0)
+    np.testing.assert_array_equal(np.asarray(hole)[..., 0], expected)
+    model.compile()
+    logs = model.train_on_batch(inputs, targets, return_dict=True)
+    assert np.isfinite(logs["g_l1"]) and np.isfinite(logs["g_find"])
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert loaded.generator.learn_found
+    with pytest.raises(ValueError, match="learn_found"):
+        TrainConfig(task="occlusion", output_mode="composite", learn_found=True)
+    assert TrainConfig.for_task("occlusion", learn_found=True).learn_found

@@ -34,10 +34,14 @@ class FindAndFillGenerator(keras.Model):
         dropout: dropout rate of the inpainter's first decoder blocks (the
             detector has none).
         hole_fill: what the inpainter sees in the hole: "smooth",
-            "smooth_and_input" (the occlusion recipe) or "blank" (`UNetGenerator`).
+            "smooth_and_input" (the occlusion recipe), "smooth_or_input" or
+            "blank" (`UNetGenerator`).
         threshold: detector probability above which a pixel is filled.
         grow: pixels by which the found mask is widened (a (2 grow + 1)-square max),
             so that an occluder's soft edge is filled too.
+        learn_found: in training, the inpainter fills the true mask united with
+            what the detector finds (`training_inputs`), so that it also learns to
+            give back the pixels found by mistake as they were; else the true mask.
         **kwargs: passed to `keras.Model`.
 
     Example:
@@ -64,6 +68,7 @@ class FindAndFillGenerator(keras.Model):
         hole_fill="smooth",
         threshold=0.5,
         grow=0,
+        learn_found=False,
         **kwargs,
     ):
         # float32: Keras casts a model's inputs to its compute dtype, and under mixed
@@ -113,6 +118,7 @@ class FindAndFillGenerator(keras.Model):
         self.hole_fill = hole_fill
         self.threshold = float(threshold)
         self.grow = int(grow)
+        self.learn_found = bool(learn_found)
         self.built = True  # both networks are functional models, built on construction
 
     def occlusion_probability(self, images, training=None):
@@ -140,6 +146,16 @@ class FindAndFillGenerator(keras.Model):
         mask = ops.cast(self.found_mask(images, probability), images.dtype)
         return self.inpainter(ops.concatenate([images, mask], axis=-1), training=training)
 
+    def training_inputs(self, inputs, probability):
+        """``inputs`` (photo and true mask, +-1) with the mask the inpainter trains
+        on: the true one, or with ``learn_found`` the true one united with the
+        mask found from ``probability`` (no gradient flows to the detector)."""
+        if not self.learn_found:
+            return inputs
+        found = ops.stop_gradient(self.found_mask(None, probability))
+        mask = ops.maximum(inputs[..., -1:], ops.cast(found, inputs.dtype))
+        return ops.concatenate([inputs[..., :-1], mask], axis=-1)
+
     def call(self, inputs, training=None):
         if inputs.shape[-1] == self.channels + 1:  # the mask is given
             return self.inpainter(inputs, training=training)
@@ -161,6 +177,7 @@ class FindAndFillGenerator(keras.Model):
             "hole_fill": self.hole_fill,
             "threshold": self.threshold,
             "grow": self.grow,
+            "learn_found": self.learn_found,
         }
 
     @classmethod

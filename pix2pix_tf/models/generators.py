@@ -19,6 +19,8 @@ _ATANH_MARGIN = 1e-3
 # untrained network returns (almost) its input, as the residual mode does, and
 # learns where to paint instead of learning everywhere not to.
 _MASK_BIAS = -3.0
+# "smooth_or_input" starts near the smooth fill: sigmoid(-2) = 0.12 of the hole's own pixels.
+_GATE_BIAS = -2.0
 # The luma weights of `pix2pix_tf.data.transforms.to_grayscale` (ITU-R BT.601),
 # normalised to sum to 1 so that a gray pixel is its own luma.
 _LUMA = tuple(w / sum((0.2989, 0.5870, 0.1140)) for w in (0.2989, 0.5870, 0.1140))
@@ -222,7 +224,10 @@ class UNetGenerator(keras.Model):
             (mid-grey, `BlankHole`, as DeepFill and LaMa), "smooth" (filled
             from its border, `SmoothFill`; the network corrects that fill) or
             "smooth_and_input" (that fill, and the input's own pixels beside it:
-            for a blind model, whose hole may hold a blur of the face).
+            for a blind model, whose hole may hold a blur of the face), or
+            "smooth_or_input" (sees both, and corrects a per-pixel blend of
+            the two that it predicts, ``input_gate``: a lightly blurred pixel
+            or one found by mistake can be kept as it was).
         **kwargs: passed to `keras.Model` (name, dtype).
 
     Example:
@@ -289,8 +294,9 @@ class UNetGenerator(keras.Model):
         elif output_mode == "inpaint":
             x = BlankHole(name="blank_hole")(inputs)
         start = x
-        if hole_fill == "smooth_and_input":  # what the hole held, too: a blur or
-            # pixelation keeps most of the face, which a blind model can restore
+        if hole_fill in ("smooth_and_input", "smooth_or_input"):
+            # What the hole held, too: a blur or pixelation keeps most of the face,
+            # which a blind model can restore.
             x = layers.Concatenate(name="fill_and_input")([x, inputs[..., :-1]])
         skips = []
         for i, f in enumerate(filters):
@@ -356,6 +362,12 @@ class UNetGenerator(keras.Model):
         if output_mode == "inpaint" and hole_fill != "blank":
             correction = last_layer(output_channels, None, "correction")  # (bs, H, W, out)
             filled = start[..., :output_channels]  # the smooth fill, (bs, H, W, out)
+            if hole_fill == "smooth_or_input":  # per pixel, the fill or what the hole held
+                gate = last_layer(1, "sigmoid", "input_gate", _GATE_BIAS)  # (bs, H, W, 1)
+                held = inputs[..., :output_channels]
+                filled = CompositeOutput(dtype="float32", name="fill_or_input")(
+                    [filled, held, gate]
+                )
             generated = ResidualOutput(dtype="float32", name="generated")([filled, correction])
             return InpaintOutput(dtype="float32", name="output_image")([inputs, generated])
         if output_mode == "inpaint":

@@ -6,7 +6,7 @@ from keras import layers, ops
 from pix2pix_tf.models.blocks import repeat_pixels_2x
 
 # What an inpainting network ("inpaint" output) sees in the hole.
-HOLE_FILLS = ("blank", "smooth", "smooth_and_input")
+HOLE_FILLS = ("blank", "smooth", "smooth_and_input", "smooth_or_input")
 
 
 def check_hole_fill(hole_fill, output_mode):

@@ -212,8 +212,9 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         super().compile(optimizer=self.g_optimizer, auto_scale_loss=False, **kwargs)
 
     def _generate(self, inputs, training):
-        """The generated images, and their blend masks (or a detector's occlusion
-        probabilities) when the loss needs them."""
+        """The generated images; their blend masks (or a detector's occlusion
+        probabilities) when the loss needs them; and the hole the images filled
+        when it is not the inputs' mask channel (else None)."""
         if self.finds_mask:
             channels = self.generator.channels
             if inputs.shape[-1] != channels + 1:
@@ -224,15 +225,18 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
                 )
             photo = inputs[..., :channels]
             probability = self.generator.occlusion_probability(photo, training=training)
-            if training:  # the inpainter fills the true mask
-                return self.generator(inputs, training=True), probability
+            if training:  # the inpainter fills the true mask (and what is found: learn_found)
+                filled = self.generator.training_inputs(inputs, probability)
+                hole = ops.cast(filled[..., -1:] > 0, "float32")
+                return self.generator(filled, training=True), probability, hole
             # Validation runs blind, as users do, on the probability it is scored by.
-            return self.generator.fill_found(photo, probability, training=False), probability
+            blind = self.generator.fill_found(photo, probability, training=False)
+            return blind, probability, None
         if self.mask_weight:
-            return self._image_and_mask[0](inputs, training=training)
-        return self.generator(inputs, training=training), None
+            return (*self._image_and_mask[0](inputs, training=training), None)
+        return self.generator(inputs, training=training), None, None
 
-    def _pix2pix_losses(self, inputs, targets, generated, training, mask=None):
+    def _pix2pix_losses(self, inputs, targets, generated, training, mask=None, hole=None):
         if self.feature_matching_weight:
             features = self._disc_features[0]
             *real_features, real_logits = features([inputs, targets], training=training)
@@ -242,7 +246,8 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
             fake_logits = self.discriminator([inputs, generated], training=training)
         g_gan = generator_gan_loss(fake_logits, self.gan_mode)
         if self.hole_l1:
-            hole = ops.cast(inputs[..., -1:] > 0, "float32")
+            if hole is None:
+                hole = ops.cast(inputs[..., -1:] > 0, "float32")
             g_l1 = hole_l1_loss(targets, generated, hole)
         elif self.changed_weight:
             photo = inputs[..., :-1] if inputs.shape[-1] == targets.shape[-1] + 1 else inputs
@@ -272,8 +277,10 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
         # by their number: the update is that of the mean over the global batch.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            generated, mask = self._generate(inputs, training=True)
-            losses = self._pix2pix_losses(inputs, targets, generated, training=True, mask=mask)
+            generated, mask, hole = self._generate(inputs, training=True)
+            losses = self._pix2pix_losses(
+                inputs, targets, generated, training=True, mask=mask, hole=hole
+            )
             g_loss = self.g_optimizer.scale_loss(losses["g_total"] / replicas)
             d_loss = self.d_optimizer.scale_loss(losses["d"] / replicas)
         g_vars = self.generator.trainable_variables
@@ -288,8 +295,10 @@ class Pix2Pix(TwoOptimizerCompileConfig, keras.Model):
 
     def test_step(self, data):
         inputs, targets = data[:2]
-        generated, mask = self._generate(inputs, training=False)
-        losses = self._pix2pix_losses(inputs, targets, generated, training=False, mask=mask)
+        generated, mask, hole = self._generate(inputs, training=False)
+        losses = self._pix2pix_losses(
+            inputs, targets, generated, training=False, mask=mask, hole=hole
+        )
         for name, value in losses.items():
             self.loss_trackers[name].update_state(value)
         scores = {

@@ -108,6 +108,8 @@ class TrainConfig:
             network sees in the hole, "blank" or "smooth" (see `UNetGenerator`).
         hole_l1: mask-given inpainting: the L1 is a mean over each image's hole
             rather than the whole image (see `Pix2Pix`).
+        learn_found: find_fill output: the inpainter trains on the true mask
+            united with what the detector finds (see `FindAndFillGenerator`).
         mask_input: the generator also sees the task's mask as a fourth input
             channel (mask-given inpainting; tasks with a mask only); the
             task's ``mask_input_defaults`` replace its recipe.
@@ -157,6 +159,7 @@ class TrainConfig:
     upsampling: str = "transpose"
     hole_fill: str = "blank"
     hole_l1: bool = False
+    learn_found: bool = False
     mask_input: bool = False
     max_minutes: float | None = None
     model: str = "pix2pix"
@@ -237,6 +240,12 @@ class TrainConfig:
                 f"hole_l1 takes the L1 over the given hole of inpaint output, but output_mode "
                 f"is {self.output_mode!r}: train with mask_input (--mask-input) and "
                 "output_mode='inpaint', or with output_mode='find_fill', or set hole_l1=False."
+            )
+        if self.learn_found and not self.finds_mask:
+            raise ValueError(
+                f"learn_found trains find_fill's inpainter on what its detector finds, but "
+                f"output_mode is {self.output_mode!r}: set output_mode='find_fill' or "
+                "learn_found=False."
             )
         check_l1_weighting(self.hole_l1, self.changed_weight)
         self._check_mask_input()

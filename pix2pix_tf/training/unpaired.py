@@ -49,7 +49,12 @@ def build_generator(config, input_channels, output_channels, name="generator"):
         name=name,
     )
     if config.finds_mask:
-        return FindAndFillGenerator(channels=output_channels, dropout=config.dropout, **unet)
+        return FindAndFillGenerator(
+            channels=output_channels,
+            dropout=config.dropout,
+            learn_found=config.learn_found,
+            **unet,
+        )
     return UNetGenerator(
         input_channels=input_channels,
         output_channels=output_channels,
