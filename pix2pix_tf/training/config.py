@@ -341,7 +341,6 @@ class TrainConfig:
         if recipe.get("depth") is not None:
             # A recipe's depth is at most its U-Net's: small images take as many as fit.
             size = settings.get("image_size") or cls.image_size
-            size = (size, size) if isinstance(size, int) else size
             recipe["depth"] = min(recipe["depth"], auto_depth(size))
         return cls(**{**recipe, **settings, "task": task.name})
 
