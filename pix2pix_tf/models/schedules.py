@@ -51,6 +51,13 @@ def pix2pix_adam(learning_rate=2e-4, constant_steps=0, decay_steps=0):
     return FusedAdam(learning_rate=schedule, beta_1=0.5, beta_2=0.999)
 
 
+def has_schedule(optimizer):
+    """Whether ``optimizer`` decays its rate itself (a step-based schedule)
+    rather than holding a constant one that a callback may set."""
+    # The public `learning_rate` evaluates a schedule; the attribute keeps it.
+    return isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
+
+
 class TwoOptimizerCompileConfig:
     """Saves and restores a GAN's ``g_optimizer`` and ``d_optimizer`` with the model.
 

@@ -1,5 +1,6 @@
 """Keras callbacks of a training run: sample grids and GIFs, loss curves, progress
-lines inside long epochs, stop on a non-finite loss or at a time budget."""
+lines inside long epochs, stop on a non-finite loss or at a time budget, decay
+the learning rate towards either end."""
 
 import csv
 import math
@@ -171,6 +172,61 @@ class TimeBudget(keras.callbacks.Callback):
         if time.perf_counter() - self.started >= self.seconds:
             self.stopped = True
             self.model.stop_training = True
+
+
+class DecayToBudget(keras.callbacks.Callback):
+    """Decays the learning rate of both optimizers linearly to zero over the
+    last ``fraction`` of training, where training ends after ``total_steps``
+    steps or ``seconds`` of wall time, whichever comes first.
+
+    A step-based schedule cannot know where a time budget (``--max-minutes``)
+    will stop a run, so there it would never decay; this callback follows the
+    clock as well as the step count. The optimizers must hold a constant rate
+    (a variable this sets before each batch).
+
+    Args:
+        learning_rate: the rate before the decay.
+        fraction: final fraction of training with the rate decayed (0, 1].
+        total_steps: steps of the whole run.
+        seconds: wall time from the start of `fit` (as `TimeBudget`); None: steps only.
+        done: steps already trained (by the checkpoint a run resumes from).
+        clock: seconds now (tests pass a fake).
+    """
+
+    def __init__(
+        self, learning_rate, fraction, total_steps, seconds=None, done=0, clock=time.perf_counter
+    ):
+        super().__init__()
+        if not 0.0 < fraction <= 1.0:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
+        self.learning_rate = float(learning_rate)
+        self.fraction = float(fraction)
+        self.total_steps = int(total_steps)
+        self.seconds = None if seconds is None else float(seconds)
+        self.done = int(done)
+        self.clock = clock
+        self.rate = None  # the rate the optimizers hold now
+
+    def progress(self):
+        """Fraction of the run behind us: of its steps or of its time, the larger."""
+        progress = self.done / max(1, self.total_steps)
+        if self.seconds is not None:
+            progress = max(progress, (self.clock() - self.started) / self.seconds)
+        return progress
+
+    def on_train_begin(self, logs=None):
+        self.started = self.clock()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        scale = min(1.0, max(0.0, (1.0 - self.progress()) / self.fraction))
+        rate = self.learning_rate * scale
+        if rate != self.rate:  # an assignment per step only while decaying
+            for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
+                optimizer.learning_rate = rate
+            self.rate = rate
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done += 1
 
 
 class StopAtStep(keras.callbacks.Callback):

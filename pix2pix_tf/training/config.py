@@ -82,7 +82,9 @@ class TrainConfig:
         l1_weight: lambda of the L1 term.
         learning_rate: Adam learning rate of both networks.
         lr_decay_fraction: final fraction of training with the rate decayed
-            linearly to zero (0.5 in the reference implementation; 0 = none).
+            linearly to zero (0.5 in the reference implementation; 0 = none);
+            with ``max_minutes``, of the steps or of the time budget, whichever
+            ends training first (`DecayToBudget`).
         jitter: random resize-and-crop and flips in training.
         inference_mode: "standard" or "paper" (see `Pix2Pix`).
         precision: "auto" (the fastest precision this machine runs natively, see

@@ -31,12 +31,13 @@ from pix2pix_tf.evaluation import plots
 from pix2pix_tf.evaluation.baselines import compare, input_as_output
 from pix2pix_tf.models.discriminators import PatchDiscriminator
 from pix2pix_tf.models.pix2pix import Pix2Pix
-from pix2pix_tf.models.schedules import pix2pix_adam
+from pix2pix_tf.models.schedules import has_schedule, pix2pix_adam
 from pix2pix_tf.serving.export import export_generator
 from pix2pix_tf.tasks import get_task
 from pix2pix_tf.tasks.pairs import task_pairs
 from pix2pix_tf.training import unpaired
 from pix2pix_tf.training.callbacks import (
+    DecayToBudget,
     LossCurvePlot,
     ProgressLines,
     SampleGrid,
@@ -89,7 +90,10 @@ def build_model(config):
 
 
 def compile_model(model, config, total_steps):
-    decay_steps = round(total_steps * config.lr_decay_fraction)
+    # Under a time budget the decay follows the clock (`DecayToBudget`, added by
+    # `train`), so the optimizers hold a constant rate it can set.
+    fraction = 0.0 if config.max_minutes is not None else config.lr_decay_fraction
+    decay_steps = round(total_steps * fraction)
     optimizer = lambda: pix2pix_adam(config.learning_rate, total_steps - decay_steps, decay_steps)  # noqa: E731
     model.compile(
         g_optimizer=optimizer(),
@@ -313,6 +317,10 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     if config.steps is not None:
         # First, so that the checkpoint and the other callbacks see the short last epoch end.
         callbacks.insert(0, StopAtStep(config.steps, steps_done))
+    if config.lr_decay_fraction and not has_schedule(model.g_optimizer):
+        seconds = None if config.max_minutes is None else config.max_minutes * 60.0
+        total, fraction = config.steps or epochs * steps_per_epoch, config.lr_decay_fraction
+        callbacks.append(DecayToBudget(config.learning_rate, fraction, total, seconds, steps_done))
     budget = None
     if config.max_minutes is not None:
         # First, so that the checkpoint and the other callbacks see the last epoch end.
