@@ -333,31 +333,31 @@ plots.image_grid(
 #
 # | group | blind pix2pix | pix2pix given the mask | occluded input | Telea |
 # | --- | --- | --- | --- | --- |
-# | mask | 0.889 / 26.97 | **0.903 / 27.40** | 0.814 / 17.37 | 0.900 / 25.79 |
-# | blur | 0.961 / 33.32 | 0.965 / 33.98 | **0.963 / 34.43** | 0.954 / 30.94 |
-# | partial | 0.952 / 31.97 | **0.959 / 32.91** | 0.904 / 20.85 | 0.950 / 30.51 |
-# | full | 0.714 / 17.74 | **0.718 / 18.14** | 0.626 / 11.57 | 0.716 / 16.48 |
-# | family: rectangle | 0.955 / 32.42 | **0.963 / 34.08** | 0.918 / 26.32 | 0.951 / 31.15 |
-# | family: ellipse | 0.956 / 32.60 | **0.963 / 34.04** | 0.920 / 26.45 | 0.949 / 30.65 |
-# | family: polygon | 0.955 / 32.23 | **0.964 / 34.09** | 0.919 / 26.69 | 0.952 / 31.23 |
-# | family: strokes | 0.941 / 30.52 | **0.968 / 35.02** | 0.888 / 25.01 | 0.957 / 33.17 |
-# | family: solid | 0.953 / 31.73 | **0.964 / 34.06** | 0.895 / 20.78 | 0.952 / 31.19 |
-# | family: texture | 0.940 / 29.86 | **0.964 / 34.06** | 0.901 / 23.32 | 0.952 / 31.19 |
-# | family: noise | 0.951 / 31.86 | **0.964 / 34.06** | 0.866 / 20.53 | 0.952 / 31.19 |
-# | family: pixelate | 0.958 / 33.01 | 0.964 / 34.06 | **0.955 / 34.51** | 0.952 / 31.19 |
-# | family: blur | 0.956 / 32.91 | **0.964 / 34.06** | 0.948 / 32.39 | 0.952 / 31.19 |
-# | mean | 0.929 / 30.55 | **0.940 / 32.31** | 0.886 / 24.63 | 0.930 / 29.68 |
+# | mask | 0.894 / 27.26 | **0.903 / 27.40** | 0.814 / 17.37 | 0.900 / 25.79 |
+# | blur | 0.964 / 34.09 | 0.965 / 33.98 | **0.963 / 34.43** | 0.954 / 30.94 |
+# | partial | 0.955 / 32.25 | **0.959 / 32.91** | 0.904 / 20.85 | 0.950 / 30.51 |
+# | full | 0.724 / 18.11 | **0.718 / 18.14** | 0.626 / 11.57 | 0.716 / 16.48 |
+# | family: rectangle | 0.957 / 33.11 | **0.963 / 34.08** | 0.918 / 26.32 | 0.951 / 31.15 |
+# | family: ellipse | 0.959 / 33.29 | **0.963 / 34.04** | 0.920 / 26.45 | 0.949 / 30.65 |
+# | family: polygon | 0.958 / 32.92 | **0.964 / 34.09** | 0.919 / 26.69 | 0.952 / 31.23 |
+# | family: strokes | 0.945 / 30.81 | **0.968 / 35.02** | 0.888 / 25.01 | 0.957 / 33.17 |
+# | family: solid | 0.955 / 32.19 | **0.964 / 34.06** | 0.895 / 20.78 | 0.952 / 31.19 |
+# | family: texture | 0.943 / 30.45 | **0.964 / 34.06** | 0.901 / 23.32 | 0.952 / 31.19 |
+# | family: noise | 0.953 / 32.04 | **0.964 / 34.06** | 0.866 / 20.53 | 0.952 / 31.19 |
+# | family: pixelate | 0.962 / 34.03 | 0.964 / 34.06 | **0.955 / 34.51** | 0.952 / 31.19 |
+# | family: blur | 0.960 / 33.85 | **0.964 / 34.06** | 0.948 / 32.39 | 0.952 / 31.19 |
+# | mean | 0.933 / 31.11 | **0.940 / 32.31** | 0.886 / 24.63 | 0.930 / 29.68 |
 #
 # Told where the hole is, pix2pix fills it better than Telea in all 13 groups, by 1.6
 # dB or more and 2.6 dB on average (the mask-given model trained 7,390 steps): it draws
 # a chin and lips where Telea smears the border inwards. Blind (the recipe: find, then
-# fill; 5,547 steps of 16 faces), it is above Telea in 11 of the 13 groups and by 0.87
+# fill; 6,908 steps of 16 faces), it is above Telea in 11 of the 13 groups and by 1.43
 # dB on average, though Telea is given what the blind model has to find. Its detector
-# finds the face mask, the patch and the lower face (mask IoU 0.95-0.99) and most
-# rectangles, ellipses, polygons, solid and noise fills (0.83-0.91), but thin strokes
-# and skin-coloured textures only at 0.62-0.75, and leaves parts of them in place (2.7
-# and 1.3 dB below Telea there). Where the photo is only blurred or pixelated, the input
-# itself is best, by 1.1-1.5 dB. `docs/quality.md` has the pictures, the leave-one-family-out runs and
+# finds the face mask, the patch and the lower face (mask IoU 0.95-1.00) and most
+# rectangles, ellipses, polygons, solid and noise fills (0.86-0.92), but thin strokes
+# and skin-coloured textures only at 0.65-0.79, and leaves parts of them in place (2.4
+# and 0.7 dB below Telea there). Where the photo is only blurred or pixelated, the input
+# itself is best, by 0.3-0.5 dB. `docs/quality.md` has the pictures, the leave-one-family-out runs and
 # what would close the gap. The published CelebA figures
 # (SSIM 0.853, PSNR 22.33 dB) come from larger images, far longer training and another
 # mix of occlusions.

@@ -186,9 +186,10 @@ def test_recipes_blind_and_mask_given():
     assert (blind.output_mode, blind.upsampling) == ("find_fill", "resize")
     assert blind.hole_fill == "smooth_and_input"
     assert blind.hole_l1 and blind.input_channels == 4  # the true mask, to learn from
-    assert blind.unet_depth == 6 == TrainConfig.for_task("occlusion", image_size=(128, 128)).depth
-    # The recipe's depth is at most what fits: 32x32 takes 5 levels; given, it wins.
-    assert TrainConfig.for_task("occlusion", image_size=(32, 32)).unet_depth == 5
+    assert blind.unet_depth == 5 == TrainConfig.for_task("occlusion", image_size=(128, 128)).depth
+    assert blind.lr_decay_fraction == 0.5  # of the steps, or of --max-minutes
+    # The recipe's depth is at most what fits: 16x16 takes 4 levels; given, it wins.
+    assert TrainConfig.for_task("occlusion", image_size=(16, 16)).unet_depth == 4
     assert TrainConfig.for_task("occlusion", depth=7, image_size=(128, 128)).depth == 7
     assert blind.l1_weight == MASK_INPUT_RECIPE["l1_weight"]
     given = TrainConfig.for_task("occlusion", mask_input=True)
@@ -197,6 +198,7 @@ def test_recipes_blind_and_mask_given():
     assert given.l1_weight == MASK_INPUT_RECIPE["l1_weight"] != TrainConfig().l1_weight
     assert given.hole_fill == "smooth" != TrainConfig().hole_fill
     assert given.depth is None and given.unet_depth == 8  # the deepest at 256x256
+    assert given.lr_decay_fraction == 0.0
     assert given.hole_l1 and not TrainConfig().hole_l1
     # Another output mode drops the recipe's settings that go with its output, rather than fail.
     residual = TrainConfig.for_task("occlusion", output_mode="residual")

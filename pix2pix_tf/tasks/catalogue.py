@@ -44,11 +44,13 @@ register_task(
 # also sees the pixels in the hole ("smooth_and_input"): what a blur or a
 # pixelation left of the face, which a blind model must tell apart from a patch
 # anyway: +0.85 dB (30.35 against 29.50, 4,912 steps against 5,014), +1.9 dB on
-# the seed's blur and +2.4 on pixelated fills. Both U-Nets stop at depth 6 (a
-# 2x2 bottleneck at 128x128): the 7th level held 62% of each network's weights
-# and little of its work, so a step took 179 ms against 228 (fixed batch), and in
-# 25 minutes on the same machine it scored +0.43 dB (30.55 against 30.12, 5,547
-# steps against 5,043) and found more of every family.
+# the seed's blur and +2.4 on pixelated fills. Both U-Nets stop at depth 5 (a
+# 4x4 bottleneck at 128x128): the deepest levels held most of each network's
+# weights and little of its work. In 25 minutes depth 6 scored +0.43 dB over 7
+# (30.55 against 30.12, 5,547 steps against 5,043, same machine) and depth 5
+# +0.36 over 6 (30.91, 7,321 steps); depth 4 trailed depth 5 by 0.2-0.9 dB on
+# validation. The rate decays to 0 over the second half of the run, which with
+# --max-minutes is the second half of the time: +0.20 dB (31.11 against 30.91).
 OCCLUSION_RECIPE = {
     "output_mode": "find_fill",
     "gan_mode": "lsgan",
@@ -60,7 +62,8 @@ OCCLUSION_RECIPE = {
     "l1_weight": 1000.0,
     "hole_fill": "smooth_and_input",
     "hole_l1": True,
-    "depth": 6,
+    "depth": 5,
+    "lr_decay_fraction": 0.5,
 }
 # With the mask given as a fourth input channel (--mask-input) the network need
 # not find the occlusion: it fills the given pixels and keeps the rest exactly.
@@ -78,7 +81,9 @@ MASK_INPUT_RECIPE = {
     **OCCLUSION_RECIPE,
     "output_mode": "inpaint",
     "hole_fill": "smooth",
-    "depth": None,  # the deepest that fits: what its runs measured
+    # What its runs measured: the deepest that fits, a constant rate.
+    "depth": None,
+    "lr_decay_fraction": 0.0,
 }
 # What the occlusion recipe found for a CPU budget (LSGAN, lr 5e-4 without
 # dropout, 16 filters, batches of 16) held for the restoration tasks too: 32
