@@ -182,7 +182,8 @@ class DecayToBudget(keras.callbacks.Callback):
     A step-based schedule cannot know where a time budget (``--max-minutes``)
     will stop a run, so there it would never decay; this callback follows the
     clock as well as the step count. The optimizers must hold a constant rate
-    (a variable this sets before each batch).
+    (a variable this sets before each batch). A resumed command decays over its
+    own budget: resumed with ``--max-minutes``, the rate starts high again.
 
     Args:
         learning_rate: the rate before the decay.
