@@ -328,28 +328,28 @@ plots.image_grid(
 # **What it reaches.** The tables above are this run's. On real faces, with more
 # training: `python -m bench.occlusion --data ../shared/data/utkface --minutes 25` trains
 # the same recipes through `pix2pix-tf train` at 128x128 on UTKFace for 25 minutes on 2
-# CPU cores and scores the exported model on 300 test faces per group (mask given
-# 2026-12-06, blind 2026-12-07; SSIM / PSNR, Telea given the true mask):
+# CPU cores and scores the exported model on 300 test faces per group (2026-12-07;
+# SSIM / PSNR, Telea given the true mask):
 #
 # | group | blind pix2pix | pix2pix given the mask | occluded input | Telea |
 # | --- | --- | --- | --- | --- |
-# | mask | 0.894 / 27.26 | **0.903 / 27.40** | 0.814 / 17.37 | 0.900 / 25.79 |
-# | blur | 0.964 / 34.09 | 0.965 / 33.98 | **0.963 / 34.43** | 0.954 / 30.94 |
-# | partial | 0.955 / 32.25 | **0.959 / 32.91** | 0.904 / 20.85 | 0.950 / 30.51 |
-# | full | 0.724 / 18.11 | **0.718 / 18.14** | 0.626 / 11.57 | 0.716 / 16.48 |
-# | family: rectangle | 0.957 / 33.11 | **0.963 / 34.08** | 0.918 / 26.32 | 0.951 / 31.15 |
-# | family: ellipse | 0.959 / 33.29 | **0.963 / 34.04** | 0.920 / 26.45 | 0.949 / 30.65 |
-# | family: polygon | 0.958 / 32.92 | **0.964 / 34.09** | 0.919 / 26.69 | 0.952 / 31.23 |
-# | family: strokes | 0.945 / 30.81 | **0.968 / 35.02** | 0.888 / 25.01 | 0.957 / 33.17 |
-# | family: solid | 0.955 / 32.19 | **0.964 / 34.06** | 0.895 / 20.78 | 0.952 / 31.19 |
-# | family: texture | 0.943 / 30.45 | **0.964 / 34.06** | 0.901 / 23.32 | 0.952 / 31.19 |
-# | family: noise | 0.953 / 32.04 | **0.964 / 34.06** | 0.866 / 20.53 | 0.952 / 31.19 |
-# | family: pixelate | 0.962 / 34.03 | 0.964 / 34.06 | **0.955 / 34.51** | 0.952 / 31.19 |
-# | family: blur | 0.960 / 33.85 | **0.964 / 34.06** | 0.948 / 32.39 | 0.952 / 31.19 |
-# | mean | 0.933 / 31.11 | **0.940 / 32.31** | 0.886 / 24.63 | 0.930 / 29.68 |
+# | mask | 0.894 / 27.26 | **0.904 / 27.66** | 0.814 / 17.37 | 0.900 / 25.79 |
+# | blur | 0.964 / 34.09 | 0.964 / 34.16 | **0.963 / 34.43** | 0.954 / 30.94 |
+# | partial | 0.955 / 32.25 | **0.960 / 33.10** | 0.904 / 20.85 | 0.950 / 30.51 |
+# | full | 0.724 / 18.11 | **0.726 / 18.44** | 0.626 / 11.57 | 0.716 / 16.48 |
+# | family: rectangle | 0.957 / 33.11 | **0.965 / 34.47** | 0.918 / 26.32 | 0.951 / 31.15 |
+# | family: ellipse | 0.959 / 33.29 | **0.964 / 34.34** | 0.920 / 26.45 | 0.949 / 30.65 |
+# | family: polygon | 0.958 / 32.92 | **0.965 / 34.30** | 0.919 / 26.69 | 0.952 / 31.23 |
+# | family: strokes | 0.945 / 30.81 | **0.969 / 35.34** | 0.888 / 25.01 | 0.957 / 33.17 |
+# | family: solid | 0.955 / 32.19 | **0.965 / 34.36** | 0.895 / 20.78 | 0.952 / 31.19 |
+# | family: texture | 0.943 / 30.45 | **0.965 / 34.36** | 0.901 / 23.32 | 0.952 / 31.19 |
+# | family: noise | 0.953 / 32.04 | **0.965 / 34.36** | 0.866 / 20.53 | 0.952 / 31.19 |
+# | family: pixelate | 0.962 / 34.03 | 0.965 / 34.36 | **0.955 / 34.51** | 0.952 / 31.19 |
+# | family: blur | 0.960 / 33.85 | **0.965 / 34.36** | 0.948 / 32.39 | 0.952 / 31.19 |
+# | mean | 0.933 / 31.11 | **0.942 / 32.59** | 0.886 / 24.63 | 0.930 / 29.68 |
 #
-# Told where the hole is, pix2pix fills it better than Telea in all 13 groups, by 1.6
-# dB or more and 2.6 dB on average (the mask-given model trained 7,390 steps): it draws
+# Told where the hole is, pix2pix fills it better than Telea in all 13 groups, by 1.9
+# dB or more and 2.9 dB on average (the mask-given model trained 9,719 steps): it draws
 # a chin and lips where Telea smears the border inwards. Blind (the recipe: find, then
 # fill; 6,908 steps of 16 faces), it is above Telea in 11 of the 13 groups and by 1.43
 # dB on average, though Telea is given what the blind model has to find. Its detector

@@ -113,8 +113,9 @@ plots.image_mosaic(
 #
 # `TrainConfig.for_task("age", model="cyclegan")` starts from the paper's recipe: least
 # squares GAN, instance norm, cycle weight 10, identity weight 0.5, a pool of 50 past
-# fakes per discriminator, learning rate held for half of the steps then decayed
-# linearly to zero. We choose a ResNet generator with 6 blocks and 32 filters at 64x64,
+# fakes per discriminator, learning rate held for half of the run then decayed
+# linearly to zero (half of the steps, or of the time budget if that ends it first).
+# We choose a ResNet generator with 6 blocks and 32 filters at 64x64,
 # whose decoder resizes and convolves (transposed convolutions painted a checkerboard
 # on the faces of a short run), batches of 4, and a time budget.
 

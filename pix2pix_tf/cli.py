@@ -145,7 +145,7 @@ def _add_train(commands):
         type=float,
         default=defaults.lr_decay_fraction,
         help="final fraction of training with the rate decayed linearly to 0 "
-        "(with --max-minutes, of the time budget or the steps, whichever ends first)",
+        "(with --max-minutes, of this command's time or of the steps, whichever ends first)",
     )
     p.add_argument("--no-jitter", action="store_true", help="no random crops and flips")
     p.add_argument(

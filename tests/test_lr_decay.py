@@ -1,5 +1,6 @@
 """The learning-rate decay under a time budget (training.callbacks.DecayToBudget)."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -59,18 +60,60 @@ def test_the_rate_follows_the_steps_when_they_run_out_first_or_there_is_no_budge
         assert rates == pytest.approx([1e-3, 1e-3, 1e-3, 7.5e-4, 5e-4, 2.5e-4])
 
 
-def test_fit_trains_with_the_rate_the_callback_sets():
-    model = _model()
-    x = np.random.default_rng(0).uniform(-1, 1, (4, 32, 32, 3)).astype("float32")
-    before = [w.numpy().copy() for w in model.generator.trainable_weights]
-    # The budget is spent before the first batch: the rate is 0 and nothing moves.
-    decay = DecayToBudget(1e-3, 0.5, total_steps=100, seconds=1e-9)
-    model.fit(x, x, batch_size=2, epochs=1, callbacks=[decay], verbose=0)
+class WeightsMoved(keras.callbacks.Callback):
+    """Records, batch by batch, whether the generator's weights changed."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.before = [w.numpy().copy() for w in self.model.generator.trainable_weights]
+
+    def on_train_batch_end(self, batch, logs=None):
+        after = [w.numpy() for w in self.model.generator.trainable_weights]
+        moved = not all(np.array_equal(a, b) for a, b in zip(self.before, after, strict=True))
+        self.moved = [*getattr(self, "moved", []), moved]
+
+
+def test_fit_trains_at_the_rate_the_callback_sets_after_the_step_is_traced():
+    model, clock = _model(), FakeClock()
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
+
+    class Tick(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            clock.now += 100.0
+
+    # Batches at 0, 100, 200 and 300 s of a 150 s budget, decayed over its second half.
+    decay = DecayToBudget(1e-3, 0.5, total_steps=1_000, seconds=150.0, clock=clock)
+    moved = WeightsMoved()
+    model.fit(x, x, batch_size=2, epochs=1, callbacks=[decay, moved, Tick()], verbose=0)
+    assert moved.moved == [True, True, False, False]
     assert _rates(model) == [0.0, 0.0]
-    after = [w.numpy() for w in model.generator.trainable_weights]
-    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_the_fraction_must_be_in_0_1():
     with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\]"):
         DecayToBudget(1e-3, 0.0, total_steps=10)
+
+
+@pytest.mark.parametrize("max_minutes", [None, 10.0])
+def test_mixed_float16_keeps_the_schedule_of_its_loss_scaled_optimizer(max_minutes):
+    config = TrainConfig(
+        image_size=(32, 32),
+        base_filters=4,
+        precision="mixed_float16",
+        lr_decay_fraction=0.5,
+        max_minutes=max_minutes,
+    )
+    model = build_model(config)
+    compile_model(model, config, total_steps=100)
+    assert isinstance(model.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert has_schedule(model.g_optimizer) is (max_minutes is None)
+    if max_minutes is not None:  # the callback sets the rate through the wrapper
+        decay = DecayToBudget(1e-3, 0.5, total_steps=100, seconds=60.0, clock=FakeClock())
+        decay.set_model(model)
+        decay.on_train_begin()
+        decay.clock.now = 45.0
+        decay.on_train_batch_begin(0)
+        rate = model.g_optimizer.inner_optimizer.learning_rate.numpy()
+        assert rate == pytest.approx(5e-4)
 
 
 def test_a_time_budget_compiles_a_constant_rate_and_decays_it_in_train(tmp_path):

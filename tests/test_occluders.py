@@ -197,8 +197,7 @@ def test_recipes_blind_and_mask_given():
     assert (given.hard_mask, given.mask_weight) == (False, 0.0)
     assert given.l1_weight == MASK_INPUT_RECIPE["l1_weight"] != TrainConfig().l1_weight
     assert given.hole_fill == "smooth" != TrainConfig().hole_fill
-    assert given.depth is None and given.unet_depth == 8  # the deepest at 256x256
-    assert given.lr_decay_fraction == 0.0
+    assert given.depth == 5 and given.lr_decay_fraction == 0.5  # as blind
     assert given.hole_l1 and not TrainConfig().hole_l1
     # Another output mode drops the recipe's settings that go with its output, rather than fail.
     residual = TrainConfig.for_task("occlusion", output_mode="residual")

@@ -54,6 +54,9 @@ def pix2pix_adam(learning_rate=2e-4, constant_steps=0, decay_steps=0):
 def has_schedule(optimizer):
     """Whether ``optimizer`` decays its rate itself (a step-based schedule)
     rather than holding a constant one that a callback may set."""
+    # Mixed float16 wraps the optimizer in a LossScaleOptimizer, whose own rate is
+    # a placeholder: the schedule, if any, is the inner one's.
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
     # The public `learning_rate` evaluates a schedule; the attribute keeps it.
     return isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
 

@@ -48,9 +48,10 @@ register_task(
 # 4x4 bottleneck at 128x128): the deepest levels held most of each network's
 # weights and little of its work. In 25 minutes depth 6 scored +0.43 dB over 7
 # (30.55 against 30.12, 5,547 steps against 5,043, same machine) and depth 5
-# +0.36 over 6 (30.91, 7,321 steps); depth 4 trailed depth 5 by 0.2-0.9 dB on
-# validation. The rate decays to 0 over the second half of the run, which with
-# --max-minutes is the second half of the time: +0.20 dB (31.11 against 30.91).
+# +0.36 over 6 (30.91, 7,321 steps, on a machine 4-5% slower per step than the
+# depth-6 run's); depth 4 trailed depth 5 by 0.2-0.9 dB on validation. The rate
+# decays to 0 over the second half of the run, which with --max-minutes is the
+# second half of the time: +0.20 dB (31.11 against 30.91).
 OCCLUSION_RECIPE = {
     "output_mode": "find_fill",
     "gan_mode": "lsgan",
@@ -76,14 +77,14 @@ OCCLUSION_RECIPE = {
 # The L1 is then a mean over each image's hole (hole_l1), so thin strokes weigh
 # as much as a face mask: +0.49 dB at 6 minutes, SSIM at least Telea's in every
 # group; the weight of 1,000 there measured level with 3,000 (31.63 against
-# 31.65 dB) and above 100 (31.47, whose GAN blotched the lower face).
+# 31.65 dB) and above 100 (31.47, whose GAN blotched the lower face). The blind
+# recipe's depth 5 and decaying rate: 32.59 against 32.31 dB at the deepest depth
+# and a constant rate (higher in all 13 groups; 9,719 steps against 7,390 on
+# another machine).
 MASK_INPUT_RECIPE = {
     **OCCLUSION_RECIPE,
     "output_mode": "inpaint",
     "hole_fill": "smooth",
-    # What its runs measured: the deepest that fits, a constant rate.
-    "depth": None,
-    "lr_decay_fraction": 0.0,
 }
 # What the occlusion recipe found for a CPU budget (LSGAN, lr 5e-4 without
 # dropout, 16 filters, batches of 16) held for the restoration tasks too: 32

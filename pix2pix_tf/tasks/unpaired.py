@@ -22,7 +22,8 @@ from pix2pix_tf.data.unpaired import (
 )
 
 # The CycleGAN paper's settings: ResNet generator, least squares, instance norm, batch 1,
-# lr 2e-4 held for half the run and decayed linearly to 0 over the other half.
+# lr 2e-4 held for half the run and decayed linearly to 0 over the other half (of the
+# steps, or of --max-minutes when the time ends the run first).
 CYCLEGAN_RECIPE = {
     "generator": "resnet9",
     "gan_mode": "lsgan",

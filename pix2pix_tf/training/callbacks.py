@@ -1,6 +1,6 @@
 """Keras callbacks of a training run: sample grids and GIFs, loss curves, progress
 lines inside long epochs, stop on a non-finite loss or at a time budget, decay
-the learning rate towards either end."""
+the learning rate towards the end of the steps or of the time, whichever comes first."""
 
 import csv
 import math

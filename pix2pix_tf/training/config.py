@@ -84,7 +84,9 @@ class TrainConfig:
         lr_decay_fraction: final fraction of training with the rate decayed
             linearly to zero (0.5 in the reference implementation; 0 = none);
             with ``max_minutes``, of the steps or of the time budget, whichever
-            ends training first (`DecayToBudget`).
+            ends training first (`DecayToBudget`; per command: resumed with a
+            budget, the rate starts high again, and a run started without a
+            budget keeps its step schedule when resumed with one).
         jitter: random resize-and-crop and flips in training.
         inference_mode: "standard" or "paper" (see `Pix2Pix`).
         precision: "auto" (the fastest precision this machine runs natively, see

@@ -90,8 +90,9 @@ def build_model(config):
 
 
 def compile_model(model, config, total_steps):
-    # Under a time budget the decay follows the clock (`DecayToBudget`, added by
-    # `train`), so the optimizers hold a constant rate it can set.
+    """Compiles ``model`` with the paper's Adam, decayed over the last
+    ``config.lr_decay_fraction`` of ``total_steps``; under ``config.max_minutes``
+    at a constant rate, which `DecayToBudget` (added by `train`) decays."""
     fraction = 0.0 if config.max_minutes is not None else config.lr_decay_fraction
     decay_steps = round(total_steps * fraction)
     optimizer = lambda: pix2pix_adam(config.learning_rate, total_steps - decay_steps, decay_steps)  # noqa: E731
@@ -309,18 +310,19 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
         *([RunCheckpoint(checkpoint_dir)] if chief else []),
         *extra_callbacks,
     ]
+    planned_steps = config.steps or epochs * steps_per_epoch
     if verbose == 2 and chief:
-        total = config.steps or epochs * steps_per_epoch
-        callbacks.append(
-            ProgressLines(total, config.batch_size, steps_done, every_seconds=PROGRESS_SECONDS)
-        )
+        every = PROGRESS_SECONDS
+        callbacks.append(ProgressLines(planned_steps, config.batch_size, steps_done, every))
     if config.steps is not None:
         # First, so that the checkpoint and the other callbacks see the short last epoch end.
         callbacks.insert(0, StopAtStep(config.steps, steps_done))
     if config.lr_decay_fraction and not has_schedule(model.g_optimizer):
         seconds = None if config.max_minutes is None else config.max_minutes * 60.0
-        total, fraction = config.steps or epochs * steps_per_epoch, config.lr_decay_fraction
-        callbacks.append(DecayToBudget(config.learning_rate, fraction, total, seconds, steps_done))
+        decay = DecayToBudget(
+            config.learning_rate, config.lr_decay_fraction, planned_steps, seconds, steps_done
+        )
+        callbacks.insert(0, decay)  # first, as the budget next: their clocks start together
     budget = None
     if config.max_minutes is not None:
         # First, so that the checkpoint and the other callbacks see the last epoch end.
