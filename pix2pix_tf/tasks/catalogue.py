@@ -81,11 +81,7 @@ OCCLUSION_RECIPE = {
 # recipe's depth 5 and decaying rate: 32.59 against 32.31 dB at the deepest depth
 # and a constant rate (higher in all 13 groups; 9,719 steps against 7,390 on
 # another machine).
-MASK_INPUT_RECIPE = {
-    **OCCLUSION_RECIPE,
-    "output_mode": "inpaint",
-    "hole_fill": "smooth",
-}
+MASK_INPUT_RECIPE = {**OCCLUSION_RECIPE, "output_mode": "inpaint", "hole_fill": "smooth"}
 # What the occlusion recipe found for a CPU budget (LSGAN, lr 5e-4 without
 # dropout, 16 filters, batches of 16) held for the restoration tasks too: 32
 # filters ran at a third of the speed and scored lower at equal time. Their own
