@@ -633,9 +633,26 @@ def build(data, runs, out_md, only=(), limit=SCORED):
         "",
         "Regenerate: `make walkthroughs gallery DATA=... RUNS=...`.",
     ]
+    if only:  # the other experiments keep their sections and scores from the last build
+        sections, summary = kept_with(out_md, out_dir, sections, summary)
     out_md.write_text("\n\n".join(["\n".join(header), *sections]) + "\n", encoding="utf-8")
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
+
+
+def kept_with(out_md, out_dir, sections, summary):
+    """The page's sections and summary with the new ones in, the others as last built,
+    in the gallery's order."""
+    new = {section.split("\n", 1)[0]: section for section in sections}
+    old = {}
+    if out_md.is_file():
+        for part in out_md.read_text(encoding="utf-8").split("\n## ")[1:]:
+            section = "## " + part.rstrip("\n")
+            old[section.split("\n", 1)[0]] = section
+    merged = [new.get(f"## {e.title}") or old.get(f"## {e.title}") for e in EXPERIMENTS]
+    saved = out_dir / "summary.json"
+    scores = json.loads(saved.read_text()) if saved.is_file() else {}
+    return [s for s in merged if s], {**scores, **summary}
 
 
 def main(argv=None):

@@ -140,6 +140,26 @@ def test_the_page_lists_the_run_and_its_command(runs, photos, tmp_path):
     assert saved["denoise"]["table"][0]["faces"] == 4
 
 
+def test_a_partial_build_keeps_the_other_sections_and_scores(runs, photos, tmp_path):
+    page = tmp_path / "docs" / "gallery.md"
+    (tmp_path / "docs" / "gallery").mkdir(parents=True)
+    colour, sr = experiment("colorization").title, experiment("superres").title
+    old_denoise = "## " + experiment("denoise").title + "\n\nstale picture"
+    page.write_text(
+        f"# Gallery\n\nold header\n\n## {sr}\n\nkept\n\n{old_denoise}\n\n## {colour}\n\nx\n"
+    )
+    (tmp_path / "docs" / "gallery" / "summary.json").write_text('{"colorization": {"a": 1}}')
+    gallery.build(str(photos), runs, page, only=("denoise",), limit=4)
+    text = page.read_text()
+    assert "old header" not in text and "stale picture" not in text
+    # In the gallery's order, not the old page's: colour comes first, denoising last.
+    assert (
+        text.index(f"## {colour}\n\nx") < text.index(f"## {sr}\n\nkept") < text.index("## Denois")
+    )
+    saved = json.loads((tmp_path / "docs" / "gallery" / "summary.json").read_text())
+    assert saved["colorization"] == {"a": 1} and saved["denoise"]["table"][0]["faces"] == 4
+
+
 def test_spread_tells_a_collapsed_generator_from_a_varied_one():
     same = np.zeros((5, 4, 4, 3), np.float32)
     assert gallery.spread(same) == 0.0
