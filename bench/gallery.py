@@ -95,9 +95,10 @@ EXPERIMENTS = (
         "Telea inpainting is given the true mask. The faces sit small in a black frame "
         "because `prepare` aligns UTKFace's photos by the eyes with a margin. At this budget "
         "the detector finds the face mask, the patch and the lower face and the filler paints "
-        "them over with smooth, flat skin (a speck of the mask's strap can stay); a blur it "
-        "finds too, and fills worse than the blurred photo itself. 25-minute runs, blind and "
-        "with the mask given, are in [quality.md](quality.md#occlusions-it-never-saw-issue-13).",
+        "them over with smooth, flat skin (a speck of the mask's strap or the patch's corner "
+        "can stay); a blur it finds too, and fills worse than the blurred photo itself. "
+        "25-minute runs, blind and with the mask given, are in "
+        "[quality.md](quality.md#occlusions-it-never-saw-issue-13).",
     ),
     Experiment(
         "colorization",
@@ -287,6 +288,10 @@ def settings(config, metrics):
         f"lr {config.learning_rate:g}",
         f"{metrics['train_seconds_this_session'] / 60:.1f} min of training",
     ]
+    if config.lr_decay_fraction:
+        parts.insert(-1, f"decaying over the last {config.lr_decay_fraction:.0%}")
+    if config.depth:  # set by the recipe or --depth; else the deepest that fits
+        parts.insert(4, f"U-Net depth {config.depth}")
     return ", ".join(parts)
 
 

@@ -1,5 +1,6 @@
 """bench/gallery.py on tiny run folders: pictures, scores beside baselines, captions."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -99,6 +100,10 @@ def test_denoise_picture_and_scores_beside_nl_means(runs, tmp_path):
     assert markdown.startswith("|") and "nl-means psnr" in markdown
     assert metrics["steps"] == 2
     assert "synthetic people, 32x32, 2 steps of 2 faces" in gallery.settings(config, metrics)
+    assert "depth" not in gallery.settings(config, metrics)
+    recipe = dataclasses.replace(config, depth=3, lr_decay_fraction=0.5)
+    line = gallery.settings(recipe, metrics)
+    assert "filters, U-Net depth 3, " in line and "decaying over the last 50%, " in line
 
 
 def test_cyclegan_picture_shows_both_directions_and_its_scores(tmp_path):
