@@ -200,9 +200,8 @@ print(f"notebook ran in {(time.perf_counter() - STARTED) / 60:.1f} minutes")
 
 # %% [markdown]
 # **What it reaches.** With these defaults on UTKFace (2 CPU cores, 2026-12-06): 5,200
-# steps in 27.5 minutes, well inside the 60-minute budget. The classifier (trained 20
-# epochs since 2026-12-07; the render above predates that and printed the 6-epoch one's
-# figures) tells real test photos apart 94.3% of the time. 78% of the young test faces
+# steps in 27.5 minutes, well inside the 60-minute budget. The classifier (20 epochs)
+# tells real test photos apart 94.3% of the time. 78% of the young test faces
 # come out judged old (4% of the untouched ones are), with SSIM 0.73 between input and
 # output; old -> young convinces it for 74% (8% untouched), SSIM 0.72. The round trips
 # reach only 21.6 and 20.9 dB (the target is 25). Young -> old adds lines around the
