@@ -1,21 +1,15 @@
-"""Progress lines inside long epochs (training.callbacks.ProgressLines)."""
+"""Progress lines inside long epochs (training.callbacks.ProgressLines), the time budget."""
 
 import re
 
+from fake_clock import FakeClock
+
 from pix2pix_tf.training import TrainConfig, run
-from pix2pix_tf.training.callbacks import ProgressLines
+from pix2pix_tf.training.callbacks import ProgressLines, TimeBudget
 
 LINE = re.compile(
     r"^step (\d+)/(\d+) \((\d+)%\), ([\d.]+) images/s(, .+)?; (\d+:\d\d(:\d\d)?) left$"
 )
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_a_line_every_n_seconds_with_steps_rate_losses_and_time_left():
@@ -71,3 +65,21 @@ def test_other_verbose_modes_print_no_progress_lines(tmp_path, capsys, monkeypat
     )  # fmt: skip
     run.train(config, tmp_path / "run", verbose=0)
     assert not [line for line in capsys.readouterr().out.splitlines() if LINE.match(line)]
+
+
+class _Model:
+    stop_training = False
+
+
+def test_the_budget_stops_after_the_batch_during_which_its_clock_passes_it():
+    clock, model = FakeClock(), _Model()
+    budget = TimeBudget(10.0, clock=clock)
+    budget.set_model(model)
+    clock.now = 100.0  # the clock's origin does not matter, only the time since fit began
+    budget.on_train_begin()
+    for batch in range(5):
+        clock.now += 3.0
+        budget.on_train_batch_end(batch)
+        if model.stop_training:
+            break
+    assert budget.stopped and budget.steps == 4  # 12 s after the 4th batch

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from pix2pix_tf.training.distribute import is_chief, make_strategy, tf_config
+from pix2pix_tf.training.distribute import agreed_clock, is_chief, make_strategy, tf_config
 
 SUBPROCESS_TIMEOUT_S = 240
 
@@ -75,17 +75,24 @@ print(json.dumps({
 
 # One worker of a MultiWorkerMirroredStrategy cluster: `train`, as `pix2pix-tf
 # train --strategy multiworker` runs it, then its weights to a file.
+# argv[4], a JSON object: TrainConfig fields to change, and "fast_clock": this
+# worker's time.perf_counter runs 1000x fast (a worker whose budget ends early).
 WORKER_SCRIPT = """
-import os, sys
+import json, os, sys, time
 import numpy as np
 
 os.environ["TF_CONFIG"] = sys.argv[1]
 from pix2pix_tf.training import TrainConfig, train
 
-config = TrainConfig(
+changes = json.loads(sys.argv[4])
+if changes.pop("fast_clock", False):
+    real = time.perf_counter
+    time.perf_counter = lambda: 1000.0 * real()
+fields = dict(
     task="mugshot", image_size=(32, 32), num_faces=20, base_filters=8, batch_size=4,
     steps=3, precision="float32", strategy="multiworker",
 )
+config = TrainConfig(**{**fields, **changes})
 model, metrics = train(config, sys.argv[2], verbose=0)
 np.savez(sys.argv[3], *model.get_weights())
 print("steps", int(model.g_optimizer.iterations.numpy()), "ssim", metrics["ssim"])
@@ -130,7 +137,8 @@ def test_mirrored_over_two_devices_matches_one_device_on_the_global_batch():
     assert result["max_difference"] < 1e-3 * result["max_update"]
 
 
-def test_two_workers_on_loopback_train_to_equal_weights(tmp_path):
+def _run_two_workers(tmp_path, *changes):
+    """Runs WORKER_SCRIPT as workers 0 and 1 with ``changes[i]``; returns their outputs."""
     workers = [f"localhost:{port}" for port in _free_ports(2)]
     processes = []
     for index in range(2):
@@ -141,6 +149,7 @@ def test_two_workers_on_loopback_train_to_equal_weights(tmp_path):
             tf_config(workers, index),
             str(tmp_path / f"run_{index}"),
             str(tmp_path / f"weights_{index}.npz"),
+            json.dumps(changes[index]),
         ]
         processes.append(
             subprocess.Popen(
@@ -156,16 +165,42 @@ def test_two_workers_on_loopback_train_to_equal_weights(tmp_path):
             process.kill()  # a worker left waiting for its peer would hang the suite
     for process, output in zip(processes, outputs):
         _check(process, output)
-        assert "steps 3" in output
+    return outputs
 
+
+def _equal_weights(tmp_path):
     chief, other = (np.load(tmp_path / f"weights_{i}.npz") for i in range(2))
     assert len(chief.files) == len(other.files) > 0
     for name in chief.files:
         np.testing.assert_allclose(chief[name], other[name], rtol=0, atol=1e-6)
+
+
+def test_two_workers_on_loopback_train_to_equal_weights(tmp_path):
+    for output in _run_two_workers(tmp_path, {}, {}):
+        assert "steps 3" in output
+    _equal_weights(tmp_path)
     # Only the chief writes its run directory; the other leaves its own alone.
     assert (tmp_path / "run_0" / "saved_model" / "saved_model.pb").is_file()
     assert (tmp_path / "run_0" / "metrics.json").is_file()
     assert not (tmp_path / "run_1").exists()
+
+
+def test_workers_whose_clocks_differ_stop_at_the_same_step(tmp_path):
+    # Worker 1's budget (and decay) would end after its first step, worker 0's
+    # after 10 minutes: had each followed its own clock, worker 0 would have
+    # waited for worker 1 in its next step's all-reduce until killed.
+    budget = {"steps": 40, "steps_per_epoch": 40, "max_minutes": 10, "lr_decay_fraction": 0.5}
+    outputs = _run_two_workers(tmp_path, budget, {**budget, "fast_clock": True})
+    steps = [int(output.split("steps ")[-1].split()[0]) for output in outputs]
+    assert steps[0] == steps[1] < 40, outputs[0][-2000:]
+    _equal_weights(tmp_path)
+
+
+def test_one_process_reads_its_own_clock():
+    def clock():
+        return 5.0
+
+    assert agreed_clock(clock=clock) is clock
 
 
 def test_multiworker_without_tf_config_is_explained(monkeypatch):

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from fake_clock import FakeClock
 
 from pix2pix_tf.models.discriminators import PatchDiscriminator
 from pix2pix_tf.models.generators import UNetGenerator
@@ -10,14 +11,6 @@ from pix2pix_tf.models.pix2pix import Pix2Pix
 from pix2pix_tf.models.schedules import has_schedule, pix2pix_adam
 from pix2pix_tf.training import TrainConfig, build_model, compile_model, train
 from pix2pix_tf.training.callbacks import DecayToBudget
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def _model():

@@ -4,7 +4,7 @@
 resuming from its checkpoints.
 """
 
-from pix2pix_tf.training.callbacks import TimeBudget
+from pix2pix_tf.training.callbacks import TimeBudget, truncate_history
 from pix2pix_tf.training.config import RESUMABLE_CHANGES, TrainConfig, auto_depth
 from pix2pix_tf.training.precision import PRECISIONS
 from pix2pix_tf.training.run import (
@@ -15,7 +15,6 @@ from pix2pix_tf.training.run import (
     schedule,
     split_dataset,
     train,
-    truncate_history,
 )
 
 __all__ = [

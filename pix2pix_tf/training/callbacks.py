@@ -10,6 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from pix2pix_tf import atomic
 from pix2pix_tf.evaluation import plots
 
 
@@ -54,6 +55,17 @@ def read_history_csv(path):
                 if key != "epoch" and value not in (None, ""):
                     history.setdefault(key, []).append(float(value))
     return history
+
+
+def truncate_history(path, epochs):
+    """Keeps the header and the first ``epochs`` rows of a history CSV, atomically
+    (a resumed run trains the epochs after its checkpoint again)."""
+    path = Path(path)
+    if not path.is_file():
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    if len(lines) > epochs + 1:
+        atomic.write_text(path, "".join(lines[: epochs + 1]))
 
 
 class LossCurvePlot(keras.callbacks.Callback):
@@ -156,20 +168,23 @@ class TimeBudget(keras.callbacks.Callback):
     Args:
         seconds: wall time from the start of `fit`, tracing and the first pass
             over the data included.
+        clock: seconds now (default ``time.perf_counter``; several workers pass
+            `distribute.agreed_clock`).
     """
 
-    def __init__(self, seconds):
+    def __init__(self, seconds, clock=None):
         super().__init__()
         self.seconds = float(seconds)
+        self.clock = clock or time.perf_counter
         self.stopped = False
         self.steps = 0
 
     def on_train_begin(self, logs=None):
-        self.started = time.perf_counter()
+        self.started = self.clock()
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
-        if time.perf_counter() - self.started >= self.seconds:
+        if self.clock() - self.started >= self.seconds:
             self.stopped = True
             self.model.stop_training = True
 
@@ -191,12 +206,11 @@ class DecayToBudget(keras.callbacks.Callback):
         total_steps: steps of the whole run.
         seconds: wall time from the start of `fit` (as `TimeBudget`); None: steps only.
         done: steps already trained (by the checkpoint a run resumes from).
-        clock: seconds now (tests pass a fake).
+        clock: seconds now (default ``time.perf_counter``; several workers pass
+            `distribute.agreed_clock`; tests a fake).
     """
 
-    def __init__(
-        self, learning_rate, fraction, total_steps, seconds=None, done=0, clock=time.perf_counter
-    ):
+    def __init__(self, learning_rate, fraction, total_steps, seconds=None, done=0, clock=None):
         super().__init__()
         if not 0.0 < fraction <= 1.0:
             raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
@@ -205,7 +219,7 @@ class DecayToBudget(keras.callbacks.Callback):
         self.total_steps = int(total_steps)
         self.seconds = None if seconds is None else float(seconds)
         self.done = int(done)
-        self.clock = clock
+        self.clock = clock or time.perf_counter
         self.rate = None  # the rate the optimizers hold now
 
     def progress(self):

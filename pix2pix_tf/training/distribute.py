@@ -23,6 +23,7 @@ Example:
 
 import json
 import os
+import time
 
 import keras
 import tensorflow as tf
@@ -81,6 +82,40 @@ def worker_name(strategy=None):
         return "chief"
     resolver = (strategy or tf.distribute.get_strategy()).cluster_resolver
     return f"{resolver.task_type}_{resolver.task_id}"
+
+
+def agreed_clock(strategy=None, clock=None):
+    """A clock that every worker of a cluster reads alike, for the callbacks that
+    stop or decay training by the time (`TimeBudget`, `DecayToBudget`).
+
+    Each worker would otherwise follow its own clock, and one that stopped a step
+    before the others would leave them mismatching or waiting in the next step's
+    all-reduce. A read returns the seconds since this call, the largest over the
+    workers (an all-reduce, so every worker must read it at the same points).
+
+    Args:
+        strategy: the strategy training runs under (default: the current one).
+        clock: the local clock (default: ``time.perf_counter``).
+
+    Returns:
+        A function of no arguments that returns seconds; outside a cluster of
+        several workers, the local clock itself.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    clock = clock or time.perf_counter
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or resolver.task_type is None:
+        return clock
+    if sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values()) < 2:
+        return clock
+    start = clock()
+
+    @tf.function
+    def largest(seconds):  # all-reduce has no max: gather every replica's, then take it
+        per_replica = strategy.run(lambda s: tf.reshape(s, [1]), args=(seconds,))
+        return tf.reduce_max(strategy.gather(per_replica, axis=0))
+
+    return lambda: float(largest(tf.constant(clock() - start, tf.float32)))
 
 
 def set_synchronized_batch_norm(model, synchronized=True):

@@ -44,10 +44,12 @@ from pix2pix_tf.training.callbacks import (
     StopAtStep,
     StopOnNonFiniteLoss,
     TimeBudget,
+    truncate_history,
 )
 from pix2pix_tf.training.checkpoints import RunCheckpoint, load_checkpoint
 from pix2pix_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from pix2pix_tf.training.distribute import (
+    agreed_clock,
     is_chief,
     make_strategy,
     set_synchronized_batch_norm,
@@ -220,16 +222,6 @@ def _check_same_run(run_dir, config):
         )
 
 
-def truncate_history(path, epochs):
-    """Keeps the header and the first ``epochs`` rows of a history CSV, atomically."""
-    path = Path(path)
-    if not path.is_file():
-        return
-    lines = path.read_text().splitlines(keepends=True)
-    if len(lines) > epochs + 1:
-        atomic.write_text(path, "".join(lines[: epochs + 1]))
-
-
 def fixed_batch(config, split, count=4):
     """The first ``count`` (input, target) pairs of a split as NumPy arrays in [-1, 1]:
     the examples of the sample grids (a find-fill model's inputs without the true
@@ -317,16 +309,22 @@ def train(config, run_dir, verbose="auto", extra_callbacks=()):
     if config.steps is not None:
         # First, so that the checkpoint and the other callbacks see the short last epoch end.
         callbacks.insert(0, StopAtStep(config.steps, steps_done))
+    clock = agreed_clock(strategy)  # every worker must stop and decay at the same step
     if config.lr_decay_fraction and not has_schedule(model.g_optimizer):
         seconds = None if config.max_minutes is None else config.max_minutes * 60.0
         decay = DecayToBudget(
-            config.learning_rate, config.lr_decay_fraction, planned_steps, seconds, steps_done
+            config.learning_rate,
+            config.lr_decay_fraction,
+            planned_steps,
+            seconds,
+            steps_done,
+            clock,
         )
         callbacks.insert(0, decay)  # first, as the budget next: their clocks start together
     budget = None
     if config.max_minutes is not None:
         # First, so that the checkpoint and the other callbacks see the last epoch end.
-        budget = TimeBudget(config.max_minutes * 60.0)
+        budget = TimeBudget(config.max_minutes * 60.0, clock)
         callbacks.insert(0, budget)
     started = time.perf_counter()
     if initial_epoch < epochs:
