@@ -656,8 +656,11 @@ def kept_with(out_md, out_dir, sections, summary):
             old[section.split("\n", 1)[0]] = section
     merged = [new.get(f"## {e.title}") or old.get(f"## {e.title}") for e in EXPERIMENTS]
     saved = out_dir / "summary.json"
-    scores = json.loads(saved.read_text()) if saved.is_file() else {}
-    return [s for s in merged if s], {**scores, **summary}
+    scores = {**(json.loads(saved.read_text()) if saved.is_file() else {}), **summary}
+    # In the gallery's order; experiments no longer in it lose their scores too.
+    return [s for s in merged if s], {
+        e.name: scores[e.name] for e in EXPERIMENTS if e.name in scores
+    }
 
 
 def main(argv=None):

@@ -76,7 +76,7 @@ print(json.dumps({
 # One worker of a MultiWorkerMirroredStrategy cluster: `train`, as `pix2pix-tf
 # train --strategy multiworker` runs it, then its weights to a file.
 # argv[4], a JSON object: TrainConfig fields to change, and "fast_clock": this
-# worker's time.perf_counter runs 1000x fast (a worker whose budget ends early).
+# worker's time.perf_counter moves 20 s a read (a worker whose budget ends early).
 WORKER_SCRIPT = """
 import json, os, sys, time
 import numpy as np
@@ -86,8 +86,8 @@ from pix2pix_tf.training import TrainConfig, train
 
 changes = json.loads(sys.argv[4])
 if changes.pop("fast_clock", False):
-    real = time.perf_counter
-    time.perf_counter = lambda: 1000.0 * real()
+    reads = iter(range(10**6))
+    time.perf_counter = lambda: 20.0 * next(reads)
 fields = dict(
     task="mugshot", image_size=(32, 32), num_faces=20, base_filters=8, batch_size=4,
     steps=3, precision="float32", strategy="multiworker",
@@ -96,6 +96,7 @@ config = TrainConfig(**{**fields, **changes})
 model, metrics = train(config, sys.argv[2], verbose=0)
 np.savez(sys.argv[3], *model.get_weights())
 print("steps", int(model.g_optimizer.iterations.numpy()), "ssim", metrics["ssim"])
+print("rate", float(np.asarray(model.g_optimizer.learning_rate)))
 """
 
 
@@ -186,13 +187,16 @@ def test_two_workers_on_loopback_train_to_equal_weights(tmp_path):
 
 
 def test_workers_whose_clocks_differ_stop_at_the_same_step(tmp_path):
-    # Worker 1's budget (and decay) would end after its first step, worker 0's
-    # after 10 minutes: had each followed its own clock, worker 0 would have
-    # waited for worker 1 in its next step's all-reduce until killed.
+    # By worker 1's clock (2 reads a step, 20 s each) the 10-minute budget ends
+    # after about 15 steps and the rate decays from about the 8th; by worker 0's
+    # it would take 10 minutes. Each following its own clock, worker 1 stopped
+    # first and the next all-reduce failed on mismatched tensors.
     budget = {"steps": 40, "steps_per_epoch": 40, "max_minutes": 10, "lr_decay_fraction": 0.5}
     outputs = _run_two_workers(tmp_path, budget, {**budget, "fast_clock": True})
     steps = [int(output.split("steps ")[-1].split()[0]) for output in outputs]
-    assert steps[0] == steps[1] < 40, outputs[0][-2000:]
+    rates = [float(output.split("rate ")[-1].split()[0]) for output in outputs]
+    assert 5 < steps[0] == steps[1] < 40, outputs[0][-2000:]
+    assert rates[0] == rates[1] < 0.5 * 2e-4  # decayed alike (from the default 2e-4)
     _equal_weights(tmp_path)
 
 

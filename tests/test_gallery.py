@@ -153,7 +153,8 @@ def test_a_partial_build_keeps_the_other_sections_and_scores(runs, photos, tmp_p
     page.write_text(
         f"# Gallery\n\nold header\n\n## {sr}\n\nkept\n\n{old_denoise}\n\n## {colour}\n\nx\n"
     )
-    (tmp_path / "docs" / "gallery" / "summary.json").write_text('{"colorization": {"a": 1}}')
+    old_scores = '{"colorization": {"a": 1}, "gone": {"a": 2}}'
+    (tmp_path / "docs" / "gallery" / "summary.json").write_text(old_scores)
     gallery.build(str(photos), runs, page, only=("denoise",), limit=4)
     text = page.read_text()
     assert "old header" not in text and "stale picture" not in text
@@ -163,6 +164,7 @@ def test_a_partial_build_keeps_the_other_sections_and_scores(runs, photos, tmp_p
     )
     saved = json.loads((tmp_path / "docs" / "gallery" / "summary.json").read_text())
     assert saved["colorization"] == {"a": 1} and saved["denoise"]["table"][0]["faces"] == 4
+    assert "gone" not in saved  # an experiment no longer in the gallery
 
 
 def test_spread_tells_a_collapsed_generator_from_a_varied_one():

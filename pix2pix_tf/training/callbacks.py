@@ -169,7 +169,7 @@ class TimeBudget(keras.callbacks.Callback):
         seconds: wall time from the start of `fit`, tracing and the first pass
             over the data included.
         clock: seconds now (default ``time.perf_counter``; several workers pass
-            `distribute.agreed_clock`).
+            ``distribute.agreed_clock(strategy)``).
     """
 
     def __init__(self, seconds, clock=None):
@@ -207,7 +207,7 @@ class DecayToBudget(keras.callbacks.Callback):
         seconds: wall time from the start of `fit` (as `TimeBudget`); None: steps only.
         done: steps already trained (by the checkpoint a run resumes from).
         clock: seconds now (default ``time.perf_counter``; several workers pass
-            `distribute.agreed_clock`; tests a fake).
+            ``distribute.agreed_clock(strategy)``; tests a fake).
     """
 
     def __init__(self, learning_rate, fraction, total_steps, seconds=None, done=0, clock=None):
@@ -230,7 +230,8 @@ class DecayToBudget(keras.callbacks.Callback):
         return progress
 
     def on_train_begin(self, logs=None):
-        self.started = self.clock()
+        if self.seconds is not None:  # steps only: no clock to read
+            self.started = self.clock()
 
     def on_train_batch_begin(self, batch, logs=None):
         scale = min(1.0, max(0.0, (1.0 - self.progress()) / self.fraction))

@@ -89,9 +89,11 @@ def agreed_clock(strategy=None, clock=None):
     stop or decay training by the time (`TimeBudget`, `DecayToBudget`).
 
     Each worker would otherwise follow its own clock, and one that stopped a step
-    before the others would leave them mismatching or waiting in the next step's
-    all-reduce. A read returns the seconds since this call, the largest over the
-    workers (an all-reduce, so every worker must read it at the same points).
+    before the others would fail their next step's all-reduce with mismatched
+    tensors. A read returns the seconds since this call, the largest over the
+    workers: an all-gather at each read, so every worker must read it at the same
+    points (Keras calls these callbacks in order between steps: they are not
+    ``async_safe``).
 
     Args:
         strategy: the strategy training runs under (default: the current one).
@@ -106,7 +108,8 @@ def agreed_clock(strategy=None, clock=None):
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or resolver.task_type is None:
         return clock
-    if sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values()) < 2:
+    cluster = resolver.cluster_spec().as_dict()
+    if len(cluster.get("chief", [])) + len(cluster.get("worker", [])) < 2:  # the ones training
         return clock
     start = clock()
 
