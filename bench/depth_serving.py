@@ -7,7 +7,7 @@ does not depend on the weights), exports it (SavedModel and, if installed, the
 OpenVINO IR), then times ``serve_uint8`` on random photos at batch 1 and 8,
 alternating every depth and runtime call by call (`measure.alternated`). A
 figure is the median over rounds of each round's median call; a ratio is the
-median of the per-round ratios against the deepest depth in TensorFlow.
+median of the per-round ratios against the first of ``--depths`` in TensorFlow.
 
 Run::
 
@@ -19,10 +19,12 @@ Writes ``--json`` (default ``bench/results/depth_serving.json``).
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pix2pix_tf  # noqa: F401  (before TensorFlow: its quiet start, see tf_logs)
@@ -53,6 +55,7 @@ def export_at_depth(task, size, depth, folder, runtime_names):
 
 
 def folder_mb(folder):
+    """Megabytes of the files under ``folder``."""
     return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 1e6
 
 
@@ -96,13 +99,16 @@ def main(argv=None):
     p.add_argument("--json", type=Path, default=Path("bench/results/depth_serving.json"))
     args = p.parse_args(argv)
     names = ["tensorflow", *(n for n in args.runtimes if n != "tensorflow")]  # the baseline first
+    started, load_before = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         exports = {
             d: export_at_depth(args.task, args.size, d, Path(tmp), names) for d in args.depths
         }
         sizes = {d: round(folder_mb(e), 1) for d, e in exports.items()}
         rows = measure_depths(exports, args.size, args.batches, args.rounds, names)
+    load = f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     print(f"{args.task} export, {args.size}x{args.size}, random photos, {args.rounds} rounds")
+    print(f"started {started}, {load}")
     print(f"ratio: against depth {args.depths[0]} in TensorFlow at the same batch")
     print("| batch | depth | runtime | images/s | ratio |\n| --- | --- | --- | --- | --- |")
     for row in rows:
@@ -111,7 +117,8 @@ def main(argv=None):
             f"{row['images_per_second']:.1f} | {row['ratio']:.2f}x |"
         )
     print("export folder MB: " + ", ".join(f"depth {d}: {mb}" for d, mb in sizes.items()))
-    result = {"task": args.task, "size": args.size, "rounds": args.rounds}
+    result = {"task": args.task, "size": args.size, "rounds": args.rounds, "started": started}
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({**result, "export_mb": sizes, "rows": rows}, indent=1))
     return 0
