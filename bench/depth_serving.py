@@ -2,8 +2,8 @@
 
 The occlusion recipe went from the deepest U-Net that fits (7 at 128x128) to
 depth 5 for its training speed; this measures what that did to serving. For each
-depth it trains a 2-step run of ``--task`` on the built-in faces (serving speed
-does not depend on the weights), exports it (SavedModel and, if installed, the
+depth it builds the generator of ``--task``'s recipe with fresh weights (serving
+speed does not depend on them), exports it (SavedModel and, if installed, the
 OpenVINO IR), then times ``serve_uint8`` on random photos at batch 1 and 8,
 alternating every depth and runtime call by call (`measure.alternated`). A
 figure is the median over rounds of each round's median call; a ratio is the
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,23 +34,22 @@ import numpy as np
 
 from bench import measure
 from pix2pix_tf.serving import runtimes
+from pix2pix_tf.serving.export import export_generator
+from pix2pix_tf.training import TrainConfig, build_model
 
 
 def export_at_depth(task, size, depth, folder, runtime_names):
-    """Trains a 2-step run of ``task`` at ``depth`` and exports it for ``runtime_names``;
-    returns the export folder."""
-    run, exported = folder / f"run_depth{depth}", folder / f"exported_depth{depth}"
-    train = ["train", "--task", task, "--data", "synthetic", "--image-size", str(size)]
-    train += ["--steps", "2", "--steps-per-epoch", "2", "--depth", str(depth), "--out", str(run)]
-    formats = ["savedmodel"] + (["openvino"] if "openvino" in runtime_names else [])
-    export = ["export", str(run), "--out", str(exported), "--format", *formats]
-    for argv in (train, export):
-        command = [sys.executable, "-m", "pix2pix_tf.cli", *argv]
-        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if done.returncode:
-            tail = done.stderr.decode(errors="replace")[-2000:]
-            raise SystemExit(f"`pix2pix-tf {' '.join(argv)}` failed:\n{tail}")
-    return exported
+    """The generator of ``task``'s recipe at ``depth``, with fresh weights, exported
+    for ``runtime_names`` as `pix2pix-tf export` would; returns the export folder."""
+    config = TrainConfig.for_task(task, image_size=(size, size), depth=depth)
+    model = build_model(config)
+    return export_generator(
+        model.generator,
+        folder / f"exported_depth{depth}",
+        inference_mode=config.inference_mode,
+        formats=["savedmodel"] + (["openvino"] if "openvino" in runtime_names else []),
+        mask_input=config.mask_input,
+    )
 
 
 def folder_mb(folder):
@@ -106,7 +104,8 @@ def main(argv=None):
         }
         sizes = {d: round(folder_mb(e), 1) for d, e in exports.items()}
         rows = measure_depths(exports, args.size, args.batches, args.rounds, names)
-    load = f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+    load_after = os.getloadavg()[0]
+    load = f"load average {load_before:.2f} before, {load_after:.2f} after"
     print(f"{args.task} export, {args.size}x{args.size}, random photos, {args.rounds} rounds")
     print(f"started {started}, {load}")
     print(f"ratio: against depth {args.depths[0]} in TensorFlow at the same batch")
@@ -118,7 +117,7 @@ def main(argv=None):
         )
     print("export folder MB: " + ", ".join(f"depth {d}: {mb}" for d, mb in sizes.items()))
     result = {"task": args.task, "size": args.size, "rounds": args.rounds, "started": started}
-    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    result["load_average"] = [round(load_before, 2), round(load_after, 2)]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({**result, "export_mb": sizes, "rows": rows}, indent=1))
     return 0
